@@ -1,0 +1,113 @@
+"""Shared fixtures: Home Assistant test harness and the provider simulator."""
+
+# Import our integration before pytest-homeassistant-custom-component's own
+# testing_config/custom_components package can shadow the namespace.
+import custom_components.sms_gateway  # noqa: F401  # isort: skip
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+from aiohttp import ClientSession, web
+import pytest
+
+from simulator import SimulatorState, create_app
+from simulator.core import PUSHER_KEY
+from simulator.demo import add_demo_accounts
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterator[None]:
+    """Let Home Assistant load custom_components/sms_gateway in every test."""
+    return
+
+
+@dataclass
+class RunningSimulator:
+    """A simulator serving on 127.0.0.1 for the length of one test."""
+
+    state: SimulatorState
+    app: web.Application
+    url: str  # e.g. http://127.0.0.1:41234
+
+    async def drain(self) -> None:
+        """Wait until every push the simulator started has finished."""
+        await self.app[PUSHER_KEY].drain()
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None) -> AsyncIterator[RunningSimulator]:
+    """Start the provider simulator, with the demo accounts, on a random port.
+
+    pytest-socket blocks creating sockets; ``socket_enabled`` lifts that, and
+    Home Assistant's test plugin still allows connections to 127.0.0.1 only.
+    """
+    state = SimulatorState()
+    add_demo_accounts(state)
+    app = create_app(state)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield RunningSimulator(state=state, app=app, url=f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def http(socket_enabled: None) -> AsyncIterator[ClientSession]:
+    """A plain aiohttp client session for talking to the simulator."""
+    async with ClientSession() as session:
+        yield session
+
+
+@dataclass
+class CapturedRequest:
+    """A request the receiver got."""
+
+    method: str
+    path_qs: str
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass
+class Receiver:
+    """A client-side HTTP endpoint that records what the simulator pushes to it."""
+
+    url: str
+    requests: list[CapturedRequest]
+
+
+@pytest.fixture
+async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
+    """Serve any path on 127.0.0.1, answer 200 and record each request."""
+    captured: list[CapturedRequest] = []
+
+    async def record(request: web.Request) -> web.Response:
+        captured.append(
+            CapturedRequest(
+                method=request.method,
+                path_qs=request.path_qs,
+                headers=dict(request.headers),
+                body=(await request.read()).decode(),
+            )
+        )
+        return web.Response(text="OK")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield Receiver(url=f"http://127.0.0.1:{port}", requests=captured)
+    finally:
+        await runner.cleanup()

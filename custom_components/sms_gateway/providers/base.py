@@ -1,0 +1,306 @@
+"""The interface every provider client implements, and its HTTP plumbing."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import json
+import logging
+from typing import Any, ClassVar
+
+from aiohttp import (
+    BasicAuth,
+    ClientConnectorError,
+    ClientError,
+    ClientSession,
+    ClientTimeout,
+)
+
+from .errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    ProtocolError,
+    TransientError,
+    UnsupportedError,
+)
+from .models import (
+    AccountInfo,
+    Balance,
+    Capabilities,
+    Channel,
+    DeliveryReport,
+    InboundMessage,
+    NumberInfo,
+    OutgoingMessage,
+    SendResult,
+    ViberSenderBalance,
+)
+from .sender import validate_sender
+from .text import analyze
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 20.0
+MAX_TEXT_SEGMENTS = 10  # beyond this, providers reject or truncate: refuse early
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An HTTP answer, fully read."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks to wait (seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class ProviderClient(ABC):
+    """An async client for one provider account.
+
+    The aiohttp session is injected (Home Assistant passes its shared one);
+    every request has a timeout; no credential is ever logged or put into an
+    exception message.
+    """
+
+    provider: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    default_url: ClassVar[str]
+
+    def __init__(
+        self,
+        session: ClientSession,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Create a client around a session."""
+        self._session = session
+        self._base_url = (base_url or self.default_url).rstrip("/")
+        self._timeout = ClientTimeout(total=timeout)
+
+    @property
+    def base_url(self) -> str:
+        """Return the API's base URL."""
+        return self._base_url
+
+    # -- the interface --------------------------------------------------------
+
+    @abstractmethod
+    async def validate_credentials(self) -> AccountInfo:
+        """Check the credentials without sending a message; identify the account."""
+
+    async def send(self, message: OutgoingMessage) -> list[SendResult]:
+        """Send a message; one result per recipient, in the order given.
+
+        Recipients are sent in batches of ``capabilities.max_batch_size``, one
+        request per batch. Raises for a failure of the whole request; a
+        failure for some recipients only is reported in their results.
+        """
+        self.validate(message)
+        size = max(1, self.capabilities.max_batch_size if self.capabilities.batch else 1)
+        results: list[SendResult] = []
+        for start in range(0, len(message.recipients), size):
+            ids = message.client_message_ids
+            batch = OutgoingMessage(
+                recipients=message.recipients[start : start + size],
+                text=message.text,
+                sender=message.sender,
+                channel=message.channel,
+                viber=message.viber,
+                send_at=message.send_at,
+                client_message_ids=ids[start : start + size] if ids else None,
+                bulk_id=message.bulk_id,
+                notify_url=message.notify_url,
+                callback_data=message.callback_data,
+                validity_seconds=message.validity_seconds,
+                transliteration=message.transliteration,
+                language_code=message.language_code,
+            )
+            results.extend(await self._send_batch(batch))
+        return results
+
+    @abstractmethod
+    async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
+        """Send one batch (at most max_batch_size recipients) in one request."""
+
+    def validate(self, message: OutgoingMessage) -> None:
+        """Raise before any request if the provider would refuse the message."""
+        caps = self.capabilities
+        if message.channel is Channel.FLASH and not caps.flash:
+            raise UnsupportedError(f"{self.provider} cannot send flash SMS", provider_code="flash")
+        if message.channel is Channel.VIBER and not caps.viber:
+            raise UnsupportedError(f"{self.provider} cannot send Viber", provider_code="viber")
+        if message.send_at is not None and not caps.scheduling:
+            raise UnsupportedError(
+                f"{self.provider} cannot schedule messages", provider_code="scheduling"
+            )
+        if not message.text.strip() and message.channel is not Channel.VIBER:
+            raise InvalidRequestError("The message is empty", provider_code="empty_text")
+        if message.channel is not Channel.VIBER:
+            info = analyze(message.text)
+            if info.segments > MAX_TEXT_SEGMENTS:
+                raise InvalidRequestError(
+                    f"The message is too long ({info.segments} SMS segments, "
+                    f"at most {MAX_TEXT_SEGMENTS})",
+                    provider_code="too_long",
+                )
+        if message.sender:
+            validate_sender(message.sender, caps.sender_rules)
+
+    async def get_balance(self) -> Balance:
+        """Return the account balance."""
+        raise UnsupportedError(f"{self.provider} has no balance API")
+
+    async def get_viber_balances(self) -> list[ViberSenderBalance]:
+        """Return the balance of each approved Viber sender id."""
+        raise UnsupportedError(f"{self.provider} has no Viber balance API")
+
+    async def fetch_delivery_reports(self, *, limit: int | None = None) -> list[DeliveryReport]:
+        """Return delivery reports not fetched before (each report once)."""
+        raise UnsupportedError(f"{self.provider} has no delivery report API")
+
+    async def fetch_inbound(self, *, limit: int | None = None) -> list[InboundMessage]:
+        """Return received messages not fetched before (each message once)."""
+        raise UnsupportedError(f"{self.provider} has no inbound message API")
+
+    async def lookup_number(self, number: str) -> NumberInfo:
+        """Look a number up (validity, network, porting)."""
+        raise UnsupportedError(f"{self.provider} has no number lookup API")
+
+    async def cancel(self, message_id: str) -> None:
+        """Cancel a scheduled message."""
+        raise UnsupportedError(f"{self.provider} cannot cancel messages")
+
+    # -- HTTP -----------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | bytes | str | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: BasicAuth | None = None,
+    ) -> RawResponse:
+        """Make a request and map transport and HTTP failures to ProviderErrors.
+
+        401/403 raise AuthenticationError; 429 and 503 (refused before any
+        processing) raise a non-ambiguous TransientError; other 5xx, timeouts
+        and connections lost after sending raise an ambiguous one. Other
+        statuses are returned for the provider to interpret.
+        """
+        url = f"{self._base_url}{path}"
+        _LOGGER.debug("%s %s %s", self.provider, method, path)
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                json=json_body,
+                headers=headers,
+                auth=auth,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                raw = RawResponse(response.status, dict(response.headers), body)
+        except TimeoutError:
+            raise TransientError(
+                f"{self.provider} did not answer in time", ambiguous=True
+            ) from None
+        except ClientConnectorError:
+            # Nothing was sent: the connection was never made.
+            raise TransientError(f"Cannot connect to {self.provider}") from None
+        except (ClientError, OSError, asyncio.IncompleteReadError):
+            # Reset or closed after the request went out: it may have been processed.
+            raise TransientError(
+                f"The connection to {self.provider} was lost", ambiguous=True
+            ) from None
+        _LOGGER.debug("%s %s %s -> %s", self.provider, method, path, raw.status)
+        self._raise_for_http_status(raw)
+        return raw
+
+    def _raise_for_http_status(self, raw: RawResponse) -> None:
+        status = raw.status
+        if status in (401, 403):
+            raise AuthenticationError(
+                f"{self.provider} refused the credentials (HTTP {status})",
+                provider_code=str(status),
+            )
+        retry_after = parse_retry_after(raw.headers.get("Retry-After"))
+        if status in (429, 503):
+            raise TransientError(
+                f"{self.provider} is busy (HTTP {status})",
+                retry_after=retry_after,
+                provider_code=str(status),
+            )
+        if status >= 500:
+            raise TransientError(
+                f"{self.provider} failed (HTTP {status})",
+                retry_after=retry_after,
+                ambiguous=True,
+                provider_code=str(status),
+            )
+        if 300 <= status < 400:
+            raise ProtocolError(
+                f"{self.provider} answered with a redirect (HTTP {status}); check the API address",
+                provider_code=str(status),
+            )
+
+    def _json(self, raw: RawResponse) -> Any:
+        """Decode a JSON answer, or raise ProtocolError saying what came instead."""
+        text = raw.body.decode("utf-8", errors="replace").strip()
+        if not text:
+            raise ProtocolError(f"{self.provider} sent an empty answer (HTTP {raw.status})")
+        if text.startswith("<"):
+            kind = "HTML" if "html" in text[:200].lower() else "XML"
+            raise ProtocolError(
+                f"{self.provider} sent {kind} where JSON was expected (HTTP {raw.status});"
+                " check the API address"
+            )
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ProtocolError(
+                f"{self.provider} sent malformed JSON (HTTP {raw.status})"
+            ) from None
+
+    def shape_error(self, what: str) -> ProtocolError:
+        """Return the error for an answer of the wrong shape."""
+        return ProtocolError(f"{self.provider} sent an unexpected answer: {what}")
+
+
+def as_dict(value: Any, client: ProviderClient, what: str) -> dict[str, Any]:
+    """Return value if it is a JSON object, else raise a ProtocolError."""
+    if not isinstance(value, dict):
+        raise client.shape_error(f"{what} is not an object")
+    return value
+
+
+def as_list(value: Any, client: ProviderClient, what: str) -> list[Any]:
+    """Return value if it is a JSON array, else raise a ProtocolError."""
+    if not isinstance(value, list):
+        raise client.shape_error(f"{what} is not a list")
+    return value

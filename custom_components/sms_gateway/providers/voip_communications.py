@@ -1,0 +1,251 @@
+"""voip-communications.net SMS API client.
+
+The API has one documented method, ``POST .../sms/send`` (Basic auth
+``API_KEY:API_PASSWORD``; form fields ``from``, ``to`` comma-joined, ``msg``,
+``delivery_date``), answering ``{"send_log": [...]}`` with one entry per
+destination, and HTTP 401 for bad credentials. What it cannot do, and what we
+chose where the document is silent:
+
+* **Credential check**: an empty POST to ``sms/send`` (no ``to``, no ``msg``)
+  cannot send anything; HTTP 401 means bad credentials, any other answer
+  that is not a server error means they were accepted.
+* **No balance, delivery report or cancel API** is documented: the client
+  reports no balance, and a message's last known status is the ``status`` of
+  its ``send_log`` entry.
+* **Inbound**: replies to a ``from`` number are POSTed to the number's
+  Callback URL in a format the document does not show; ``parse_inbound``
+  accepts form, query or JSON bodies with the usual key spellings.
+* **``delivery_date``** is sent in UTC as ``YYYY-MM-DD HH:MM`` (the document
+  does not name a time zone).
+* **Batches**: the document sets no limit on ``to``; we send at most 100
+  numbers per request.
+* **Prices**: ``sale`` is kept as the price; the document names no
+  currency, so none is reported.
+* **``from``** must be one of the account's SMS enabled numbers (a 2-way
+  message); without it the provider sends a bulk message from its own
+  number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from aiohttp import BasicAuth, ClientSession
+
+from .base import DEFAULT_TIMEOUT, ProviderClient, as_dict, as_list
+from .errors import InvalidRequestError, ProtocolError
+from .models import (
+    AccountInfo,
+    Capabilities,
+    DeliveryStatus,
+    Encoding,
+    InboundMessage,
+    OutgoingMessage,
+    SendResult,
+    StatusDetail,
+)
+from .phone import digits, from_provider
+from .sender import validate_sender
+from .text import analyze
+
+SEND_PATH = "/sms/send"
+
+# send_log "status" values -> normalised status. Only "SCHEDULED" is shown in
+# the document; the others are the ones a sent message can plausibly have.
+STATUS_MAP: dict[str, DeliveryStatus] = {
+    "SCHEDULED": DeliveryStatus.SCHEDULED,
+    "SENT": DeliveryStatus.ACCEPTED,
+    "QUEUED": DeliveryStatus.ACCEPTED,
+    "ACCEPTED": DeliveryStatus.ACCEPTED,
+    "PENDING": DeliveryStatus.PENDING,
+    "DELIVERED": DeliveryStatus.DELIVERED,
+    "UNDELIVERED": DeliveryStatus.UNDELIVERABLE,
+    "FAILED": DeliveryStatus.FAILED,
+    "ERROR": DeliveryStatus.REJECTED,
+    "REJECTED": DeliveryStatus.REJECTED,
+}
+
+# send_log "code" values other than 200 -> error key for the recipient.
+CODE_ERRORS: dict[int, str] = {
+    400: "invalid_recipient",
+    402: "insufficient_balance",
+    403: "rejected",
+}
+
+# Key spellings accepted for inbound replies (first match wins).
+INBOUND_KEYS: dict[str, tuple[str, ...]] = {
+    "sender": ("from", "From", "sender", "msisdn", "src", "source", "phone", "number"),
+    "recipient": ("to", "To", "recipient", "did", "dst", "destination"),
+    "text": ("msg", "message", "text", "Body", "body", "content", "sms"),
+    "message_id": ("smsid", "sms_id", "id", "message_id", "messageId", "MessageSid", "uuid"),
+    "received_at": ("date", "received_at", "receivedAt", "timestamp", "time", "datetime"),
+}
+
+
+def _first(data: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return str(value).strip()
+    return None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def parse_inbound(data: Mapping[str, Any]) -> InboundMessage:
+    """Parse a reply POSTed to a number's Callback URL (form, query or JSON).
+
+    Accepted keys (first present wins): sender ``from``/``sender``/``msisdn``/...,
+    recipient ``to``/``did``/..., text ``msg``/``message``/``text``/``Body``/...,
+    id ``smsid``/``id``/``message_id``/..., time ``date``/``timestamp``/...
+    (``YYYY-MM-DD HH:MM[:SS]``, ISO 8601 or Unix seconds; UTC when no zone).
+    Raises ProtocolError when the sender or the text is missing.
+    """
+    sender = _first(data, INBOUND_KEYS["sender"])
+    text = _first(data, INBOUND_KEYS["text"])
+    if not sender or text is None:
+        raise ProtocolError("voip_communications reply without sender or text")
+    received_at = _parse_time(_first(data, INBOUND_KEYS["received_at"]))
+    recipient = _first(data, INBOUND_KEYS["recipient"])
+    message_id = _first(data, INBOUND_KEYS["message_id"])
+    if message_id is None:
+        # No id given: derive one from what identifies the message, so that
+        # a provider retry of the same reply is still recognised.
+        message_id = f"{sender}:{recipient}:{received_at.isoformat() if received_at else ''}:{text}"
+    return InboundMessage(
+        message_id=message_id,
+        sender=from_provider(sender),
+        recipient=from_provider(recipient) if recipient else None,
+        text=text,
+        received_at=received_at,
+    )
+
+
+class VoipCommunicationsClient(ProviderClient):
+    """Client of the voip-communications.net SMS API."""
+
+    provider = "voip_communications"
+    default_url = "https://voip-communications.net/api-v2/index.php"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text=True,
+        batch=True,
+        max_batch_size=100,
+        scheduling=True,
+        inbound_push=True,
+        sender_rules="own_number",
+    )
+
+    def __init__(
+        self,
+        session: ClientSession,
+        *,
+        api_key: str,
+        api_password: str,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Create the client."""
+        super().__init__(session, base_url=base_url, timeout=timeout)
+        self._api_key = api_key
+        self._auth = BasicAuth(api_key, api_password)
+
+    async def validate_credentials(self) -> AccountInfo:
+        """Check the credentials with a request that cannot send anything."""
+        await self._request("POST", SEND_PATH, data={}, auth=self._auth)
+        return AccountInfo(
+            account_id=f"{self.provider}:{self._api_key}",
+            title=f"voip-communications.net ({self._api_key})",
+        )
+
+    async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
+        form = {"to": ",".join(digits(r) for r in message.recipients), "msg": message.text}
+        if message.sender:
+            form["from"] = validate_sender(message.sender, self.capabilities.sender_rules)
+        if message.send_at is not None:
+            form["delivery_date"] = message.send_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        raw = await self._request("POST", SEND_PATH, data=form, auth=self._auth)
+        body = as_dict(self._json(raw), self, "the answer")
+        if raw.status != 200:
+            desc = body.get("code_desc") or f"HTTP {raw.status}"
+            raise InvalidRequestError(
+                f"voip_communications refused the request: {desc}",
+                provider_code=str(body.get("code", raw.status)),
+            )
+        log = as_list(body.get("send_log"), self, "send_log")
+        entries: dict[str, list[dict[str, Any]]] = {}
+        for item in log:
+            entry = as_dict(item, self, "a send_log entry")
+            entries.setdefault(
+                "".join(ch for ch in str(entry.get("to", "")) if ch.isdigit()), []
+            ).append(entry)
+        info = analyze(message.text)
+        return [
+            self._result(
+                recipient, entries.get(digits(recipient), []), info.segments, info.encoding
+            )
+            for recipient in message.recipients
+        ]
+
+    def _result(
+        self, recipient: str, entries: list[dict[str, Any]], segments: int, encoding: Encoding
+    ) -> SendResult:
+        if not entries:
+            return SendResult(
+                recipient=recipient,
+                status=StatusDetail(DeliveryStatus.UNKNOWN, description="Missing from send_log"),
+                segments=segments,
+                encoding=encoding,
+                error="protocol",
+            )
+        entry = entries.pop(0)
+        provider_status = str(entry.get("status") or "")
+        description = str(entry.get("code_desc") or "") or None
+        try:
+            code = int(entry.get("code", 200))
+        except (TypeError, ValueError):
+            raise self.shape_error("send_log code is not a number") from None
+        sale = entry.get("sale")
+        price = (
+            float(sale) if isinstance(sale, int | float) and not isinstance(sale, bool) else None
+        )
+        if code != 200:
+            return SendResult(
+                recipient=recipient,
+                status=StatusDetail(
+                    DeliveryStatus.REJECTED,
+                    provider_status=provider_status or str(code),
+                    description=description,
+                    error_name=str(code),
+                    error_description=description,
+                    permanent=True,
+                ),
+                segments=segments,
+                encoding=encoding,
+                error=CODE_ERRORS.get(code, "rejected"),
+            )
+        return SendResult(
+            recipient=recipient,
+            message_id=str(entry.get("smsid") or "") or None,
+            status=StatusDetail(
+                STATUS_MAP.get(provider_status.upper(), DeliveryStatus.ACCEPTED),
+                provider_status=provider_status or None,
+                description=description,
+            ),
+            segments=segments,
+            encoding=encoding,
+            price=price,
+        )

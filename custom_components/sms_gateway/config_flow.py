@@ -1,20 +1,53 @@
-"""Config flow for SMS Gateway: pick a provider, then enter its credentials."""
+"""Config flow for SMS Gateway.
+
+* ``user``: pick a provider; then that provider's own credentials step
+  (``infobip``, ``sms365``, ``voip_communications``). The credentials are
+  checked live (``validate_credentials`` never sends a message); the account
+  the provider reports is the entry's unique id and title.
+* ``reauth_confirm``: ask only the secret again.
+* ``reconfigure``: change the API address and credentials of the same account.
+* Options: default sender, default country, balance polling, delivery reports.
+* Subentries of type ``recipient``: named phone numbers, stored in E.164.
+
+sms365 has a single credential, the API key, and its API tells nothing about
+the account behind it: the account id is a digest of the key. Resetting the
+key on sms365.gr therefore changes the id, and reauth/reconfigure could never
+succeed if they required the same id. For sms365 they accept any working key
+(the account cannot be compared) and move the entry to the new id, unless
+another entry already has it (``already_configured``). Infobip-compatible and
+voip-communications accounts have a stable identity (host + username, API
+key): for them, credentials of another account abort with ``wrong_account``.
+"""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
 from homeassistant.const import (
     CONF_API_KEY,
+    CONF_NAME,
     CONF_PASSWORD,
     CONF_URL,
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    CountrySelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -26,68 +59,137 @@ import voluptuous as vol
 
 from .const import (
     CONF_API_PASSWORD,
+    CONF_BALANCE_INTERVAL,
+    CONF_DEFAULT_COUNTRY,
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_NUMBER,
     CONF_PROVIDER,
+    CONF_REPORT_MODE,
     CONF_SENDER,
+    DEFAULT_BALANCE_INTERVAL,
+    DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_URLS,
     DOMAIN,
+    LOGGER,
+    MAX_BALANCE_INTERVAL,
+    MIN_BALANCE_INTERVAL,
     PROVIDER_INFOBIP,
     PROVIDER_SMS365,
     PROVIDER_VOIP,
     PROVIDERS,
+    REPORT_MODE_AUTO,
+    REPORT_MODE_POLL,
+    REPORT_MODE_PUSH,
+    SUBENTRY_RECIPIENT,
 )
+from .providers import (
+    CLIENTS,
+    AccountInfo,
+    AuthenticationError,
+    Capabilities,
+    InvalidRecipientError,
+    InvalidRequestError,
+    ProtocolError,
+    TransientError,
+    create_client,
+)
+from .providers.phone import normalize_number
+from .providers.sender import validate_sender
 
 _TEXT = TextSelector()
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_PHONE = TextSelector(TextSelectorConfig(type=TextSelectorType.TEL))
+
+# The field reauth asks for: the one a provider makes you change.
+SECRET_FIELDS: dict[str, str] = {
+    PROVIDER_INFOBIP: CONF_PASSWORD,
+    PROVIDER_SMS365: CONF_API_KEY,
+    PROVIDER_VOIP: CONF_API_PASSWORD,
+}
+
+# Providers whose account identity cannot survive a credential change (see above).
+_KEY_IS_ACCOUNT = frozenset({PROVIDER_SMS365})
 
 
-def credentials_schema(provider: str) -> vol.Schema:
-    """Return the credential fields of a provider."""
+def credentials_fields(provider: str) -> dict[vol.Marker, Any]:
+    """Return the API address and credential fields of a provider."""
     if provider == PROVIDER_INFOBIP:
-        fields: dict[vol.Marker, Any] = {
+        return {
             vol.Required(CONF_URL, default=DEFAULT_URLS[PROVIDER_INFOBIP]): _URL,
             vol.Required(CONF_USERNAME): _TEXT,
-            vol.Required(CONF_PASSWORD): _PASSWORD,
+            vol.Required(CONF_PASSWORD): _SECRET,
         }
-    elif provider == PROVIDER_SMS365:
-        fields = {
-            vol.Required(CONF_API_KEY): _PASSWORD,
+    if provider == PROVIDER_SMS365:
+        return {
+            vol.Required(CONF_API_KEY): _SECRET,
             vol.Optional(CONF_URL): _URL,
         }
-    else:
-        fields = {
-            vol.Required(CONF_API_KEY): _TEXT,
-            vol.Required(CONF_API_PASSWORD): _PASSWORD,
-            vol.Optional(CONF_URL): _URL,
-        }
-    fields[vol.Optional(CONF_SENDER)] = _TEXT
-    return vol.Schema(fields)
+    return {
+        vol.Required(CONF_API_KEY): _TEXT,
+        vol.Required(CONF_API_PASSWORD): _SECRET,
+        vol.Optional(CONF_URL): _URL,
+    }
 
 
-def account_id(provider: str, data: dict[str, Any]) -> str:
-    """Return a stable id of the provider account the credentials belong to."""
-    if provider == PROVIDER_INFOBIP:
-        url = str(data.get(CONF_URL) or DEFAULT_URLS[provider]).rstrip("/").lower()
-        return f"{provider}:{url}:{data[CONF_USERNAME]}"
-    # sms365 has only a key: identify the account by a digest, never the key itself.
-    digest = hashlib.sha256(str(data[CONF_API_KEY]).encode()).hexdigest()[:16]
-    return f"{provider}:{digest}"
+def report_modes(capabilities: Capabilities) -> list[str]:
+    """Return the delivery report modes a provider supports (first = default)."""
+    modes: list[str] = []
+    if capabilities.delivery_reports_push and capabilities.delivery_reports_pull:
+        modes.append(REPORT_MODE_AUTO)
+    if capabilities.delivery_reports_push:
+        modes.append(REPORT_MODE_PUSH)
+    if capabilities.delivery_reports_pull:
+        modes.append(REPORT_MODE_POLL)
+    return modes
+
+
+def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the input with the URL and sender trimmed; empty optional values dropped."""
+    data = dict(user_input)
+    for key in (CONF_URL, CONF_SENDER):
+        value = str(data.pop(key, "") or "").strip()
+        if value:
+            data[key] = value
+    return data
+
+
+def _check_sender(sender: str | None, capabilities: Capabilities, errors: dict[str, str]) -> None:
+    """Add ``invalid_sender`` to errors if the provider would refuse the sender."""
+    if not sender:
+        return
+    try:
+        validate_sender(sender, capabilities.sender_rules)
+    except InvalidRequestError:
+        errors[CONF_SENDER] = "invalid_sender"
 
 
 class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for SMS Gateway."""
 
     VERSION = 1
+    MINOR_VERSION = 1
 
-    def __init__(self) -> None:
-        """Start with no provider chosen."""
-        self._provider: str | None = None
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SmsGatewayOptionsFlow:
+        """Return the options flow."""
+        return SmsGatewayOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry types: recipients."""
+        return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
+
+    # -- new entry ------------------------------------------------------------
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick a provider."""
         if user_input is not None:
-            self._provider = user_input[CONF_PROVIDER]
-            return await self.async_step_credentials()
+            return await self._async_step_credentials(user_input[CONF_PROVIDER], None)
         return self.async_show_form(
             step_id="user",
             data_schema=vol.Schema(
@@ -103,32 +205,246 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
         )
 
-    async def async_step_credentials(
+    async def async_step_infobip(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the chosen provider's credentials."""
-        assert self._provider is not None
+        """Ask for the credentials of an Infobip-compatible API."""
+        return await self._async_step_credentials(PROVIDER_INFOBIP, user_input)
+
+    async def async_step_sms365(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the sms365.gr API key."""
+        return await self._async_step_credentials(PROVIDER_SMS365, user_input)
+
+    async def async_step_voip_communications(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the voip-communications.net API key and password."""
+        return await self._async_step_credentials(PROVIDER_VOIP, user_input)
+
+    async def _async_step_credentials(
+        self, provider: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Check a provider's credentials live, then create the entry."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            await self.async_set_unique_id(account_id(self._provider, user_input))
-            self._abort_if_unique_id_configured()
-            return self.async_create_entry(
-                title=self._title(user_input),
-                data={
-                    CONF_PROVIDER: self._provider,
-                    **user_input,
-                    CONF_WEBHOOK_ID: webhook.async_generate_id(),
-                },
-            )
+            config = _clean(user_input)
+            sender = config.pop(CONF_SENDER, None)
+            _check_sender(sender, CLIENTS[provider].capabilities, errors)
+            if not errors:
+                info = await self._async_validate(provider, config, errors)
+                if info is not None:
+                    await self.async_set_unique_id(info.account_id)
+                    self._abort_if_unique_id_configured()
+                    return self.async_create_entry(
+                        title=info.title,
+                        data={
+                            CONF_PROVIDER: provider,
+                            **config,
+                            CONF_WEBHOOK_ID: webhook.async_generate_id(),
+                        },
+                        options={CONF_SENDER: sender} if sender else {},
+                    )
+        schema = vol.Schema({**credentials_fields(provider), vol.Optional(CONF_SENDER): _TEXT})
         return self.async_show_form(
-            step_id="credentials",
-            data_schema=credentials_schema(self._provider),
-            description_placeholders={"provider": self._provider},
+            step_id=provider,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
         )
 
-    def _title(self, data: dict[str, Any]) -> str:
-        if self._provider == PROVIDER_INFOBIP:
-            return f"Infobip ({data[CONF_USERNAME]})"
-        if self._provider == PROVIDER_SMS365:
-            return "sms365.gr"
-        assert self._provider == PROVIDER_VOIP
-        return f"voip-communications.net ({data[CONF_API_KEY]})"
+    # -- reauth ---------------------------------------------------------------
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start reauthentication after the provider refused the credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the secret again and check it."""
+        entry = self._get_reauth_entry()
+        provider: str = entry.data[CONF_PROVIDER]
+        secret = SECRET_FIELDS[provider]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, secret: user_input[secret]}
+            info = await self._async_validate(provider, data, errors)
+            if info is not None:
+                return await self._async_update_account(entry, info, data, "reauth_successful")
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(secret): _SECRET}),
+            errors=errors,
+            description_placeholders={"account": entry.title},
+        )
+
+    # -- reconfigure ----------------------------------------------------------
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the API address and credentials of the same account."""
+        entry = self._get_reconfigure_entry()
+        provider: str = entry.data[CONF_PROVIDER]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            config = _clean(user_input)
+            info = await self._async_validate(provider, config, errors)
+            if info is not None:
+                data = {
+                    CONF_PROVIDER: provider,
+                    **config,
+                    CONF_WEBHOOK_ID: entry.data[CONF_WEBHOOK_ID],
+                }
+                return await self._async_update_account(entry, info, data, "reconfigure_successful")
+        else:
+            # Offer what is known, never the secret.
+            user_input = {k: v for k, v in entry.data.items() if k != SECRET_FIELDS[provider]}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(credentials_fields(provider)), user_input
+            ),
+            errors=errors,
+            description_placeholders={"account": entry.title},
+        )
+
+    # -- helpers --------------------------------------------------------------
+
+    async def _async_validate(
+        self, provider: str, config: Mapping[str, Any], errors: dict[str, str]
+    ) -> AccountInfo | None:
+        """Check credentials live; fill errors and return None when they fail."""
+        client = create_client(provider, async_get_clientsession(self.hass), config)
+        try:
+            return await client.validate_credentials()
+        except AuthenticationError:
+            errors["base"] = "invalid_auth"
+        except (TransientError, ProtocolError):
+            errors["base"] = "cannot_connect"
+        except Exception:  # noqa: BLE001
+            LOGGER.exception("Unexpected error checking the %s credentials", provider)
+            errors["base"] = "unknown"
+        return None
+
+    async def _async_update_account(
+        self, entry: ConfigEntry, info: AccountInfo, data: dict[str, Any], reason: str
+    ) -> ConfigFlowResult:
+        """Store new credentials of the entry's account; the update listener reloads."""
+        provider: str = entry.data[CONF_PROVIDER]
+        existing = await self.async_set_unique_id(info.account_id, raise_on_progress=False)
+        if provider in _KEY_IS_ACCOUNT:
+            # A new key is a new id: accept it unless it is another entry's account.
+            if existing is not None and existing.entry_id != entry.entry_id:
+                return self.async_abort(reason="already_configured")
+        else:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+        self.hass.config_entries.async_update_entry(entry, data=data, unique_id=info.account_id)
+        return self.async_abort(reason=reason)
+
+
+class SmsGatewayOptionsFlow(OptionsFlow):
+    """Options: default sender and country, balance polling, delivery reports."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the options."""
+        provider: str = self.config_entry.data[CONF_PROVIDER]
+        capabilities = CLIENTS[provider].capabilities
+        modes = report_modes(capabilities)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options = _clean(user_input)
+            _check_sender(options.get(CONF_SENDER), capabilities, errors)
+            if not errors:
+                if CONF_BALANCE_INTERVAL in options:
+                    options[CONF_BALANCE_INTERVAL] = int(options[CONF_BALANCE_INTERVAL])
+                    options[CONF_LOW_BALANCE_THRESHOLD] = float(options[CONF_LOW_BALANCE_THRESHOLD])
+                return self.async_create_entry(data=options)
+        else:
+            user_input = dict(self.config_entry.options)
+            if CONF_DEFAULT_COUNTRY not in user_input and self.hass.config.country:
+                user_input[CONF_DEFAULT_COUNTRY] = self.hass.config.country
+
+        fields: dict[vol.Marker, Any] = {
+            vol.Optional(CONF_SENDER): _TEXT,
+            vol.Optional(CONF_DEFAULT_COUNTRY): CountrySelector(),
+        }
+        if capabilities.balance:
+            fields[vol.Required(CONF_BALANCE_INTERVAL, default=DEFAULT_BALANCE_INTERVAL)] = (
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_BALANCE_INTERVAL,
+                        max=MAX_BALANCE_INTERVAL,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                )
+            )
+            fields[
+                vol.Required(CONF_LOW_BALANCE_THRESHOLD, default=DEFAULT_LOW_BALANCE_THRESHOLD)
+            ] = NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX))
+        if modes:
+            fields[vol.Required(CONF_REPORT_MODE, default=modes[0])] = SelectSelector(
+                SelectSelectorConfig(
+                    options=modes,
+                    mode=SelectSelectorMode.LIST,
+                    translation_key=CONF_REPORT_MODE,
+                )
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            errors=errors,
+        )
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """Add or edit a named recipient (a phone number)."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a recipient."""
+        return await self._async_step_recipient("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a recipient's name or number."""
+        return await self._async_step_recipient("reconfigure", user_input)
+
+    async def _async_step_recipient(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            region = entry.options.get(CONF_DEFAULT_COUNTRY) or self.hass.config.country
+            try:
+                number = normalize_number(user_input[CONF_NUMBER], region)
+            except InvalidRecipientError as err:
+                errors[CONF_NUMBER] = "invalid_number"
+                placeholders["reason"] = str(err.provider_code)
+            else:
+                if any(
+                    other.unique_id == number
+                    and (subentry is None or other.subentry_id != subentry.subentry_id)
+                    for other in entry.subentries.values()
+                ):
+                    return self.async_abort(reason="already_configured")
+                name = str(user_input[CONF_NAME]).strip() or number
+                data = {CONF_NAME: name, CONF_NUMBER: number}
+                if subentry is None:
+                    return self.async_create_entry(title=name, data=data, unique_id=number)
+                return self.async_update_and_abort(
+                    entry, subentry, title=name, data=data, unique_id=number
+                )
+        elif subentry is not None:
+            user_input = dict(subentry.data)
+        schema = vol.Schema({vol.Required(CONF_NAME): _TEXT, vol.Required(CONF_NUMBER): _PHONE})
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders or None,
+        )

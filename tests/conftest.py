@@ -4,11 +4,13 @@
 # testing_config/custom_components package can shadow the namespace.
 import custom_components.sms_gateway  # noqa: F401  # isort: skip
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from aiohttp import ClientSession, web
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import SimulatorState, create_app
 from simulator.core import PUSHER_KEY
@@ -111,3 +113,72 @@ async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
         yield Receiver(url=f"http://127.0.0.1:{port}", requests=captured)
     finally:
         await runner.cleanup()
+
+
+# -- integration fixtures -------------------------------------------------------
+
+PROVIDERS = ("infobip", "sms365", "voip_communications")
+ALICE = "+306971234561"
+BOB = "+306971234562"
+
+
+def provider_data(provider: str, url: str) -> dict[str, str]:
+    """Return config entry data for a simulator-backed demo account."""
+    from simulator import demo
+
+    if provider == "infobip":
+        return {
+            "provider": provider,
+            "url": url,
+            "username": demo.INFOBIP_USERNAME,
+            "password": demo.INFOBIP_PASSWORD,
+        }
+    if provider == "sms365":
+        return {"provider": provider, "url": f"{url}/api", "api_key": demo.SMS365_API_KEY}
+    return {
+        "provider": provider,
+        "url": f"{url}/api-v2/index.php",
+        "api_key": demo.VOIP_API_KEY,
+        "api_password": demo.VOIP_API_PASSWORD,
+    }
+
+
+def recipient_subentry(name: str, number: str) -> dict[str, object]:
+    """Return subentry data of a saved recipient."""
+    return {
+        "data": {"name": name, "number": number},
+        "subentry_type": "recipient",
+        "title": name,
+        "unique_id": number,
+    }
+
+
+@pytest.fixture
+def make_entry(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> Callable[..., Awaitable[MockConfigEntry]]:
+    """Return a coroutine that adds and sets up a simulator-backed account."""
+
+    async def _make(
+        provider: str,
+        *,
+        options: dict[str, object] | None = None,
+        recipients: tuple[tuple[str, str], ...] = (("Alice", ALICE), ("Bob", BOB)),
+        setup: bool = True,
+        title: str | None = None,
+    ) -> MockConfigEntry:
+        entry = MockConfigEntry(
+            domain="sms_gateway",
+            title=title or f"Demo {provider}",
+            data={**provider_data(provider, simulator.url), "webhook_id": f"hook-{provider}"},
+            options={"default_country": "GR", **(options or {})},
+            unique_id=f"{provider}:demo",
+            subentries_data=[recipient_subentry(n, num) for n, num in recipients],
+        )
+        entry.add_to_hass(hass)
+        if setup:
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+        return entry
+
+    return _make

@@ -20,19 +20,23 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.helpers.network import NoURLAvailableError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateway.config_flow import report_modes
 from custom_components.sms_gateway.const import (
+    CONF_ACCEPT_ANY_SENDER,
     CONF_API_PASSWORD,
     CONF_BALANCE_INTERVAL,
     CONF_DEFAULT_COUNTRY,
+    CONF_INBOUND_INTERVAL,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_NUMBER,
     CONF_PROVIDER,
     CONF_REPORT_MODE,
     CONF_SENDER,
+    CONF_TRUSTED_SENDERS,
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
@@ -630,8 +634,12 @@ async def test_options_with_balance_and_reports(
         CONF_BALANCE_INTERVAL,
         CONF_LOW_BALANCE_THRESHOLD,
         CONF_REPORT_MODE,
+        CONF_TRUSTED_SENDERS,
+        CONF_ACCEPT_ANY_SENDER,
+        CONF_INBOUND_INTERVAL,
     ]
     assert suggested(result) == {CONF_DEFAULT_COUNTRY: "GR"}
+    assert "/api/webhook/" in result["description_placeholders"]["webhook_url"]
     schema = {str(m): (m, s) for m, s in result["data_schema"].schema.items()}
     assert schema[CONF_BALANCE_INTERVAL][0].default() == 15
     assert schema[CONF_BALANCE_INTERVAL][1].config["min"] == 1
@@ -646,6 +654,8 @@ async def test_options_with_balance_and_reports(
         CONF_BALANCE_INTERVAL: 30.0,
         CONF_LOW_BALANCE_THRESHOLD: 2.5,
         CONF_REPORT_MODE: "poll",
+        CONF_ACCEPT_ANY_SENDER: False,
+        CONF_INBOUND_INTERVAL: 30.0,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.FORM
@@ -653,6 +663,12 @@ async def test_options_with_balance_and_reports(
     assert suggested(result) == user_input
 
     user_input[CONF_SENDER] = " HomeAlert "
+    user_input[CONF_TRUSTED_SENDERS] = ["697 123 4567", "not a number"]
+    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_TRUSTED_SENDERS: "invalid_number"}
+
+    user_input[CONF_TRUSTED_SENDERS] = ["+30 697 123 4567", "00306971234567", "", "+357 96 123456"]
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     expected = {
@@ -661,8 +677,12 @@ async def test_options_with_balance_and_reports(
         CONF_BALANCE_INTERVAL: 30,
         CONF_LOW_BALANCE_THRESHOLD: 2.5,
         CONF_REPORT_MODE: "poll",
+        CONF_TRUSTED_SENDERS: ["+306971234567", "+35796123456"],
+        CONF_ACCEPT_ANY_SENDER: False,
+        CONF_INBOUND_INTERVAL: 30,
     }
     assert entry.options == expected
+    assert isinstance(entry.options[CONF_INBOUND_INTERVAL], int)
     assert isinstance(entry.options[CONF_BALANCE_INTERVAL], int)
 
     # Shown again: the stored options, not the defaults.
@@ -696,18 +716,30 @@ async def test_options_without_balance_or_reports(
     entry.add_to_hass(hass)
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert fields(result) == [CONF_SENDER, CONF_DEFAULT_COUNTRY]
+    # Replies arrive pushed to the number's Callback URL: trust options, no polling.
+    assert fields(result) == [
+        CONF_SENDER,
+        CONF_DEFAULT_COUNTRY,
+        CONF_TRUSTED_SENDERS,
+        CONF_ACCEPT_ANY_SENDER,
+    ]
     assert suggested(result) == {CONF_DEFAULT_COUNTRY: "GR"}
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SENDER: "Home", CONF_DEFAULT_COUNTRY: "GR"}
+        result["flow_id"],
+        {CONF_SENDER: "Home", CONF_DEFAULT_COUNTRY: "GR", CONF_ACCEPT_ANY_SENDER: True},
     )
     assert result["errors"] == {CONF_SENDER: "invalid_sender"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SENDER: f"+{VOIP_NUMBER}", CONF_DEFAULT_COUNTRY: "GR"}
+        result["flow_id"],
+        {CONF_SENDER: f"+{VOIP_NUMBER}", CONF_DEFAULT_COUNTRY: "GR", CONF_ACCEPT_ANY_SENDER: True},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_SENDER: f"+{VOIP_NUMBER}", CONF_DEFAULT_COUNTRY: "GR"}
+    assert entry.options == {
+        CONF_SENDER: f"+{VOIP_NUMBER}",
+        CONF_DEFAULT_COUNTRY: "GR",
+        CONF_ACCEPT_ANY_SENDER: True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -899,3 +931,19 @@ async def test_reconfigure_recipient(hass: HomeAssistant, simulator: RunningSimu
     assert updated.title == "Maria"
     assert updated.unique_id == "+35796123456"
     assert dict(updated.data) == {CONF_NAME: "Maria", CONF_NUMBER: "+35796123456"}
+
+
+async def test_options_show_webhook_path_without_any_url(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> None:
+    """With no URL configured at all, the options still show the webhook's path."""
+    entry = mock_entry("voip_communications", simulator.url)
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.sms_gateway.config_flow.webhook.async_generate_url",
+        side_effect=NoURLAvailableError,
+    ):
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"] == {
+        "webhook_url": f"/api/webhook/{entry.data['webhook_id']}"
+    }

@@ -41,9 +41,11 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     CountrySelector,
     NumberSelector,
     NumberSelectorConfig,
@@ -58,15 +60,19 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import (
+    CONF_ACCEPT_ANY_SENDER,
     CONF_API_PASSWORD,
     CONF_BALANCE_INTERVAL,
     CONF_DEFAULT_COUNTRY,
+    CONF_INBOUND_INTERVAL,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_NUMBER,
     CONF_PROVIDER,
     CONF_REPORT_MODE,
     CONF_SENDER,
+    CONF_TRUSTED_SENDERS,
     DEFAULT_BALANCE_INTERVAL,
+    DEFAULT_INBOUND_INTERVAL,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_URLS,
     DOMAIN,
@@ -152,6 +158,31 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
         if value:
             data[key] = value
     return data
+
+
+def _check_trusted_senders(
+    options: dict[str, Any], region: str | None, errors: dict[str, str]
+) -> None:
+    """Normalise the trusted senders to E.164; unset when empty (= saved recipients)."""
+    raw = [str(n).strip() for n in options.pop(CONF_TRUSTED_SENDERS, None) or [] if str(n).strip()]
+    if not raw:
+        return
+    numbers: list[str] = []
+    for number in raw:
+        try:
+            numbers.append(normalize_number(number, region))
+        except InvalidRecipientError:
+            errors[CONF_TRUSTED_SENDERS] = "invalid_number"
+            return
+    options[CONF_TRUSTED_SENDERS] = sorted(set(numbers))
+
+
+def _webhook_url(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
+    """Return the account's webhook URL, preferring the external one."""
+    try:
+        return webhook.async_generate_url(hass, entry.data[CONF_WEBHOOK_ID])
+    except NoURLAvailableError:
+        return webhook.async_generate_path(entry.data[CONF_WEBHOOK_ID])
 
 
 def _check_sender(sender: str | None, capabilities: Capabilities, errors: dict[str, str]) -> None:
@@ -351,10 +382,14 @@ class SmsGatewayOptionsFlow(OptionsFlow):
         capabilities = CLIENTS[provider].capabilities
         modes = report_modes(capabilities)
         errors: dict[str, str] = {}
+        region = self.config_entry.options.get(CONF_DEFAULT_COUNTRY) or self.hass.config.country
         if user_input is not None:
             options = _clean(user_input)
             _check_sender(options.get(CONF_SENDER), capabilities, errors)
+            _check_trusted_senders(options, region, errors)
             if not errors:
+                if CONF_INBOUND_INTERVAL in options:
+                    options[CONF_INBOUND_INTERVAL] = int(options[CONF_INBOUND_INTERVAL])
                 if CONF_BALANCE_INTERVAL in options:
                     options[CONF_BALANCE_INTERVAL] = int(options[CONF_BALANCE_INTERVAL])
                     options[CONF_LOW_BALANCE_THRESHOLD] = float(options[CONF_LOW_BALANCE_THRESHOLD])
@@ -391,10 +426,24 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                     translation_key=CONF_REPORT_MODE,
                 )
             )
+        if capabilities.inbound_push or capabilities.inbound_pull:
+            fields[vol.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(
+                TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
+            )
+            fields[vol.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
+        if capabilities.inbound_pull:
+            fields[vol.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=0, max=3600, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+                    )
+                )
+            )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
             errors=errors,
+            description_placeholders={"webhook_url": _webhook_url(self.hass, self.config_entry)},
         )
 
 

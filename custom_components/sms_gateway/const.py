@@ -22,3 +22,49 @@ DEFAULT_URLS: Final = {
     PROVIDER_SMS365: "https://sms365.gr/api",
     PROVIDER_VOIP: "https://voip-communications.net/api-v2/index.php",
 }
+
+# Runtime (sending, reports, events).
+SUBENTRY_RECIPIENT: Final = "recipient"
+CONF_NUMBER: Final = "number"
+
+SERVICE_SEND_MESSAGE: Final = "send_message"
+EVENT_DELIVERY_REPORT: Final = "sms_gateway_delivery_report"
+EVENT_MESSAGE_RECEIVED: Final = "sms_gateway_message_received"
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_CHANNEL: Final = "channel"
+ATTR_SENDER: Final = "sender"
+ATTR_SMS_FALLBACK: Final = "sms_fallback"
+ATTR_SEND_AT: Final = "send_at"
+ATTR_IMAGE_URL: Final = "image_url"
+ATTR_BUTTON_TEXT: Final = "button_text"
+ATTR_BUTTON_URL: Final = "button_url"
+ATTR_VALIDITY: Final = "validity"
+
+# How often pending delivery reports are pulled while messages await one.
+REPORT_POLL_INTERVAL_SECONDS: Final = 30
+# Give up waiting for a report after this long (the message stays "pending").
+REPORT_WAIT_HOURS: Final = 48
+
+# Options (config entry options).
+CONF_DEFAULT_COUNTRY: Final = "default_country"
+CONF_BALANCE_INTERVAL: Final = "balance_interval"  # minutes
+CONF_LOW_BALANCE_THRESHOLD: Final = "low_balance_threshold"  # 0 = off
+CONF_REPORT_MODE: Final = "report_mode"
+
+REPORT_MODE_AUTO: Final = "auto"  # push via webhook when HA has an external URL, else poll
+REPORT_MODE_PUSH: Final = "push"
+REPORT_MODE_POLL: Final = "poll"
+REPORT_MODES: Final = (REPORT_MODE_AUTO, REPORT_MODE_PUSH, REPORT_MODE_POLL)
+
+DEFAULT_BALANCE_INTERVAL: Final = 15  # minutes
+MIN_BALANCE_INTERVAL: Final = 1
+MAX_BALANCE_INTERVAL: Final = 1440
+DEFAULT_LOW_BALANCE_THRESHOLD: Final = 0
+DEFAULT_REPORT_MODE: Final = REPORT_MODE_AUTO
+
+# Inbound SMS (options).
+CONF_TRUSTED_SENDERS: Final = "trusted_senders"  # unset = the saved recipients
+CONF_ACCEPT_ANY_SENDER: Final = "accept_any_sender"
+CONF_INBOUND_INTERVAL: Final = "inbound_interval"  # seconds, 0 = no pulling
+DEFAULT_INBOUND_INTERVAL: Final = 60

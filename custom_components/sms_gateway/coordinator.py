@@ -1,0 +1,129 @@
+"""Polling of the account: balance (and Viber sender balances) and low-balance repairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import (
+    CONF_BALANCE_INTERVAL,
+    CONF_LOW_BALANCE_THRESHOLD,
+    DEFAULT_BALANCE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
+from .providers import (
+    AuthenticationError,
+    Balance,
+    ProviderClient,
+    ProviderError,
+    ViberSenderBalance,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.components.notify.legacy import BaseNotificationService
+
+    from .inbound import InboundDispatcher
+    from .outbox import Outbox
+    from .reports import DeliveryTracker
+
+
+@dataclass
+class SmsGatewayData:
+    """What a loaded config entry holds at runtime."""
+
+    client: ProviderClient
+    coordinator: SmsGatewayCoordinator | None
+    tracker: DeliveryTracker
+    outbox: Outbox
+    inbound: InboundDispatcher
+    legacy_services: list[BaseNotificationService] = field(default_factory=list)
+
+
+type SmsGatewayConfigEntry = ConfigEntry[SmsGatewayData]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What the last poll of the account returned."""
+
+    balance: Balance
+    viber_senders: dict[str, ViberSenderBalance]
+
+
+def low_balance_issue_id(entry: ConfigEntry[Any]) -> str:
+    """Return the repair issue id of an account's low balance."""
+    return f"low_balance_{entry.entry_id}"
+
+
+class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState]):
+    """Polls the balance of a provider account.
+
+    Only created for providers with a balance API. The coordinator logs once
+    when the provider becomes unreachable and once when it is back; entities
+    based on it go unavailable in between.
+    """
+
+    config_entry: SmsGatewayConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: SmsGatewayConfigEntry, client: ProviderClient
+    ) -> None:
+        """Create the coordinator with the interval chosen in the options."""
+        minutes = entry.options.get(CONF_BALANCE_INTERVAL, DEFAULT_BALANCE_INTERVAL)
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=timedelta(minutes=float(minutes)),
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> AccountState:
+        try:
+            balance = await self.client.get_balance()
+            senders: dict[str, ViberSenderBalance] = {}
+            if self.client.capabilities.viber_balance:
+                senders = {s.sender: s for s in await self.client.get_viber_balances()}
+        except AuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"account": self.config_entry.title},
+            ) from err
+        except ProviderError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": err.message},
+            ) from err
+        self._update_low_balance_issue(balance)
+        return AccountState(balance=balance, viber_senders=senders)
+
+    def _update_low_balance_issue(self, balance: Balance) -> None:
+        threshold = float(self.config_entry.options.get(CONF_LOW_BALANCE_THRESHOLD, 0) or 0)
+        issue_id = low_balance_issue_id(self.config_entry)
+        if threshold > 0 and balance.amount < threshold:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="low_balance",
+                translation_placeholders={
+                    "account": self.config_entry.title,
+                    "balance": f"{balance.amount:g} {balance.currency or 'credits'}",
+                    "threshold": f"{threshold:g}",
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)

@@ -1,0 +1,156 @@
+"""Device trigger "SMS received", with optional sender, keyword and text filters.
+
+It fires only for trusted senders (the account's trusted senders, by default
+its saved recipients), unless the account's options accept any sender.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
+from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
+from .coordinator import SmsGatewayConfigEntry
+from .inbound import ReceivedSms, normalize_sender, signal_inbound
+
+TRIGGER_SMS_RECEIVED = "sms_received"
+CONF_SENDER = "sender"
+CONF_KEYWORD = "keyword"
+CONF_TEXT_CONTAINS = "text_contains"
+
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {
+        vol.Required(CONF_TYPE): vol.In([TRIGGER_SMS_RECEIVED]),
+        vol.Optional(CONF_SENDER): cv.string,
+        vol.Optional(CONF_KEYWORD): cv.string,
+        vol.Optional(CONF_TEXT_CONTAINS): cv.string,
+    }
+)
+
+
+def _entry_for_device(hass: HomeAssistant, device_id: str) -> SmsGatewayConfigEntry | None:
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is not None and entry.domain == DOMAIN:
+            return entry
+    return None
+
+
+async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
+    """Offer "SMS received" on accounts that can receive SMS."""
+    entry = _entry_for_device(hass, device_id)
+    if entry is None or entry.state.recoverable is None:  # pragma: no cover - defensive
+        return []
+    return [
+        {
+            CONF_PLATFORM: "device",
+            CONF_DOMAIN: DOMAIN,
+            CONF_DEVICE_ID: device_id,
+            CONF_TYPE: TRIGGER_SMS_RECEIVED,
+        }
+    ]
+
+
+async def async_get_trigger_capabilities(
+    hass: HomeAssistant, config: ConfigType
+) -> dict[str, vol.Schema]:
+    """Return the optional filters, offering the saved recipients as senders."""
+    entry = _entry_for_device(hass, config[CONF_DEVICE_ID])
+    options: list[SelectOptionDict] = []
+    if entry is not None:
+        options = [
+            SelectOptionDict(value=s.data[CONF_NUMBER], label=f"{s.title} ({s.data[CONF_NUMBER]})")
+            for s in entry.subentries.values()
+            if s.subentry_type == SUBENTRY_RECIPIENT
+        ]
+    return {
+        "extra_fields": vol.Schema(
+            {
+                vol.Optional(CONF_SENDER): SelectSelector(
+                    SelectSelectorConfig(
+                        options=options, custom_value=True, mode=SelectSelectorMode.DROPDOWN
+                    )
+                ),
+                vol.Optional(CONF_KEYWORD): TextSelector(),
+                vol.Optional(CONF_TEXT_CONTAINS): TextSelector(),
+            }
+        )
+    }
+
+
+def matches(sms: ReceivedSms, config: ConfigType, region: str | None) -> bool:
+    """Return whether a received SMS passes a trigger's filters."""
+    if not sms.may_trigger:
+        return False
+    if sender := config.get(CONF_SENDER):
+        if normalize_sender(str(sender), region) != sms.sender:
+            return False
+    if keyword := config.get(CONF_KEYWORD):
+        if (sms.keyword or "").casefold() != str(keyword).strip().casefold():
+            return False
+    if contains := config.get(CONF_TEXT_CONTAINS):
+        if str(contains).casefold() not in sms.text.casefold():
+            return False
+    return True
+
+
+async def async_attach_trigger(
+    hass: HomeAssistant,
+    config: ConfigType,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Listen for inbound SMS of the device's account."""
+    config = TRIGGER_SCHEMA(config)
+    device_id = config[CONF_DEVICE_ID]
+    entry = _entry_for_device(hass, device_id)
+    if entry is None:
+        return lambda: None
+    job = HassJob(action, f"{DOMAIN} SMS received trigger")
+    trigger_data = trigger_info["trigger_data"]
+
+    @callback
+    def received(sms: ReceivedSms) -> None:
+        region = entry.runtime_data.inbound.region
+        if not matches(sms, config, region):
+            return
+        hass.async_run_hass_job(
+            job,
+            {
+                "trigger": {
+                    **trigger_data,
+                    CONF_PLATFORM: "device",
+                    CONF_DOMAIN: DOMAIN,
+                    CONF_DEVICE_ID: device_id,
+                    CONF_TYPE: TRIGGER_SMS_RECEIVED,
+                    "sender": sms.sender,
+                    "text": sms.text,
+                    "keyword": sms.keyword,
+                    "clean_text": sms.clean_text,
+                    "message_id": sms.message_id,
+                    "trusted": sms.trusted,
+                    "description": f"SMS from {sms.sender}",
+                }
+            },
+        )
+
+    return async_dispatcher_connect(hass, signal_inbound(entry.entry_id), received)

@@ -1,0 +1,61 @@
+"""The inbound SMS event entity of an account."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import SmsGatewayConfigEntry
+from .entity import SmsGatewayEntity
+from .inbound import ReceivedSms
+
+PARALLEL_UPDATES = 0
+
+EVENT_RECEIVED = "received"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entity of accounts that can receive SMS."""
+    caps = entry.runtime_data.client.capabilities
+    if caps.inbound_push or caps.inbound_pull:
+        async_add_entities([SmsReceivedEvent(entry)])
+
+
+class SmsReceivedEvent(SmsGatewayEntity, EventEntity):
+    """Fires ``received`` for every inbound SMS, trusted or not."""
+
+    _attr_translation_key = "sms_received"
+    _attr_event_types = [EVENT_RECEIVED]
+
+    def __init__(self, entry: SmsGatewayConfigEntry) -> None:
+        """Create the entity."""
+        super().__init__(entry, "sms_received")
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the account's inbound messages."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._entry.runtime_data.inbound.async_add_listener(self._received)
+        )
+
+    @callback
+    def _received(self, sms: ReceivedSms) -> None:
+        self._trigger_event(
+            EVENT_RECEIVED,
+            {
+                "message_id": sms.message_id,
+                "sender": sms.sender,
+                "recipient": sms.recipient,
+                "text": sms.text,
+                "keyword": sms.keyword,
+                "clean_text": sms.clean_text,
+                "received_at": sms.received_at.isoformat(),
+                "trusted": sms.trusted,
+            },
+        )
+        self.async_write_ha_state()

@@ -1,0 +1,232 @@
+"""Delivery reports: track sent messages until their final status arrives.
+
+Reports arrive pushed to our webhook (Infobip ``notifyUrl``, sms365
+``callback``) when Home Assistant has an external URL, or are pulled from the
+provider (Infobip ``/reports``, sms365 ``status/get``) - but only while some
+message still waits for one, so an idle account costs no requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_REPORT_MODE,
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    LOGGER,
+    REPORT_MODE_AUTO,
+    REPORT_MODE_POLL,
+    REPORT_MODE_PUSH,
+    REPORT_POLL_INTERVAL_SECONDS,
+    REPORT_WAIT_HOURS,
+)
+from .providers import (
+    DeliveryReport,
+    DeliveryStatus,
+    ProviderClient,
+    ProviderError,
+    SendResult,
+)
+
+MODE_NONE = "none"
+
+
+@dataclass(slots=True)
+class LastDelivery:
+    """The latest known status of the account's latest message."""
+
+    status: DeliveryStatus
+    message_id: str | None = None
+    recipient: str | None = None
+    sent_at: datetime | None = None
+    done_at: datetime | None = None
+    error: str | None = None
+    permanent: bool = False
+    price: float | None = None
+    currency: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return JSON-able data (diagnostics, restore)."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        for key in ("sent_at", "done_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(slots=True)
+class PendingMessage:
+    """A message that waits for its final delivery report."""
+
+    recipient: str
+    sent_at: datetime
+
+
+def resolve_report_mode(
+    hass: HomeAssistant, entry: ConfigEntry[Any], client: ProviderClient
+) -> tuple[str, str | None]:
+    """Return (mode, webhook URL) for delivery reports: push, poll or none."""
+    caps = client.capabilities
+    wanted = entry.options.get(CONF_REPORT_MODE, REPORT_MODE_AUTO)
+    if caps.delivery_reports_push and wanted != REPORT_MODE_POLL:
+        try:
+            url = webhook.async_generate_url(
+                hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
+            )
+        except NoURLAvailableError:
+            if wanted == REPORT_MODE_PUSH:
+                LOGGER.warning(
+                    "%s: delivery reports by push need an external URL for Home Assistant;"
+                    " polling for them instead",
+                    entry.title,
+                )
+        else:
+            return REPORT_MODE_PUSH, url
+    if caps.delivery_reports_pull:
+        return REPORT_MODE_POLL, None
+    return MODE_NONE, None
+
+
+class DeliveryTracker:
+    """Keeps the last delivery status and the messages still waiting for a report."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: ProviderClient
+    ) -> None:
+        """Create the tracker; resolve_report_mode decides push or poll."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.mode, self.notify_url = resolve_report_mode(hass, entry, client)
+        self.pending: dict[str, PendingMessage] = {}
+        self.last: LastDelivery | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._unsub_poll: CALLBACK_TYPE | None = None
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the last delivery status changes."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    @callback
+    def track_sent(self, results: list[SendResult]) -> None:
+        """Record freshly sent messages: they are now the latest, waiting for reports."""
+        now = dt_util.utcnow()
+        for result in results:
+            if result.message_id is None:
+                continue
+            if result.accepted and not result.status.status.is_final:
+                self.pending[result.message_id] = PendingMessage(result.recipient, now)
+        if results:
+            latest = results[-1]
+            self.last = LastDelivery(
+                status=latest.status.status,
+                message_id=latest.message_id,
+                recipient=latest.recipient,
+                sent_at=now,
+                error=latest.status.error_name or latest.error,
+                permanent=latest.status.permanent,
+                price=latest.price,
+                currency=latest.currency,
+            )
+            self._changed()
+        self._schedule_poll()
+
+    @callback
+    def handle_reports(self, reports: list[DeliveryReport]) -> None:
+        """Apply delivery reports (pushed or pulled) and fire one event each."""
+        if not reports:
+            return
+        for report in reports:
+            pending = self.pending.get(report.message_id)
+            recipient = report.recipient or (pending.recipient if pending else None)
+            if report.status.status.is_final:
+                self.pending.pop(report.message_id, None)
+            self.last = LastDelivery(
+                status=report.status.status,
+                message_id=report.message_id,
+                recipient=recipient,
+                sent_at=report.sent_at or (pending.sent_at if pending else None),
+                done_at=report.done_at,
+                error=report.status.error_name,
+                permanent=report.status.permanent,
+                price=report.price,
+                currency=report.currency,
+            )
+            self.hass.bus.async_fire(
+                EVENT_DELIVERY_REPORT,
+                {
+                    "config_entry_id": self.entry.entry_id,
+                    "message_id": report.message_id,
+                    "to": recipient,
+                    "status": report.status.status.value,
+                    "error": report.status.error_name,
+                    "permanent": report.status.permanent,
+                },
+            )
+        self._changed()
+        self._schedule_poll()
+
+    @callback
+    def _schedule_poll(self) -> None:
+        """Poll for reports only while messages wait for one."""
+        if self.mode != REPORT_MODE_POLL:
+            return
+        if self.pending and self._unsub_poll is None:
+            self._unsub_poll = async_track_time_interval(
+                self.hass,
+                self._async_poll,
+                timedelta(seconds=REPORT_POLL_INTERVAL_SECONDS),
+                name=f"{DOMAIN} delivery reports",
+                cancel_on_shutdown=True,
+            )
+        elif not self.pending and self._unsub_poll is not None:
+            self._unsub_poll()
+            self._unsub_poll = None
+
+    async def _async_poll(self, _now: datetime | None = None) -> None:
+        await self.async_poll()
+
+    async def async_poll(self) -> None:
+        """Fetch the reports that arrived since the last poll."""
+        cutoff = dt_util.utcnow() - timedelta(hours=REPORT_WAIT_HOURS)
+        for message_id in [m for m, p in self.pending.items() if p.sent_at < cutoff]:
+            LOGGER.debug("%s: no delivery report for %s, giving up", self.entry.title, message_id)
+            del self.pending[message_id]
+        try:
+            reports = await self.client.fetch_delivery_reports()
+        except ProviderError as err:
+            LOGGER.debug("%s: fetching delivery reports failed: %s", self.entry.title, err)
+            return
+        self.handle_reports(reports)
+        self._schedule_poll()
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop polling."""
+        if self._unsub_poll is not None:
+            self._unsub_poll()
+            self._unsub_poll = None

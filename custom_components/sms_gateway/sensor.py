@@ -1,0 +1,155 @@
+"""Sensors: account balance, Viber sender balances, last delivery status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorStateClass,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator
+from .entity import SmsGatewayCoordinatorEntity, SmsGatewayEntity
+from .providers import DeliveryStatus
+
+PARALLEL_UPDATES = 0
+
+UNIT_CREDITS = "credits"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the account's sensors."""
+    entities: list[SensorEntity] = [LastDeliveryStatusSensor(entry)]
+    coordinator = entry.runtime_data.coordinator
+    if coordinator is not None:
+        entities.append(BalanceSensor(coordinator))
+        known: set[str] = set()
+
+        @callback
+        def add_viber_senders() -> None:
+            new = [s for s in coordinator.data.viber_senders if s not in known]
+            known.update(new)
+            if new:
+                async_add_entities(ViberSenderBalanceSensor(coordinator, s) for s in new)
+
+        add_viber_senders()
+        entry.async_on_unload(coordinator.async_add_listener(add_viber_senders))
+    async_add_entities(entities)
+
+
+class BalanceSensor(SmsGatewayCoordinatorEntity, SensorEntity):
+    """The account balance: money in the provider's currency, or message credits."""
+
+    _attr_translation_key = "balance"
+
+    def __init__(self, coordinator: SmsGatewayCoordinator) -> None:
+        """Create the sensor; its unit comes from the first poll."""
+        super().__init__(coordinator, "balance")
+        balance = coordinator.data.balance
+        if balance.unit == "credits" or not balance.currency:
+            self._attr_native_unit_of_measurement = UNIT_CREDITS
+            self._attr_state_class = SensorStateClass.MEASUREMENT
+        else:
+            self._attr_device_class = SensorDeviceClass.MONETARY
+            self._attr_native_unit_of_measurement = balance.currency
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the balance."""
+        return self.coordinator.data.balance.amount
+
+
+class ViberSenderBalanceSensor(SmsGatewayCoordinatorEntity, SensorEntity):
+    """The balance of one approved Viber sender id (sms365)."""
+
+    _attr_translation_key = "viber_balance"
+    _attr_native_unit_of_measurement = UNIT_CREDITS
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: SmsGatewayCoordinator, sender: str) -> None:
+        """Create the sensor of a sender id."""
+        super().__init__(coordinator, f"viber_balance_{sender}")
+        self._sender = sender
+        self._attr_translation_placeholders = {"sender": sender}
+
+    @property
+    def available(self) -> bool:
+        """Return whether the sender is still approved on the account."""
+        return super().available and self._sender in self.coordinator.data.viber_senders
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the sender's balance."""
+        sender = self.coordinator.data.viber_senders.get(self._sender)
+        return sender.balance if sender else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return whether the sender is paused."""
+        sender = self.coordinator.data.viber_senders.get(self._sender)
+        return {"paused": sender.paused if sender else None}
+
+
+class LastDeliveryStatusSensor(SmsGatewayEntity, RestoreSensor):
+    """The delivery status of the account's latest message."""
+
+    _attr_translation_key = "last_delivery_status"
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = [status.value for status in DeliveryStatus]
+
+    def __init__(self, entry: SmsGatewayConfigEntry) -> None:
+        """Create the sensor."""
+        super().__init__(entry, "last_delivery_status")
+        self._restored_attributes: dict[str, Any] = {}
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state and follow the tracker."""
+        await super().async_added_to_hass()
+        tracker = self._entry.runtime_data.tracker
+        if tracker.last is None and (state := await self.async_get_last_state()) is not None:
+            if state.state in self._attr_options:
+                self._attr_native_value = state.state
+                self._restored_attributes = dict(state.attributes)
+        self.async_on_remove(tracker.async_add_listener(self._tracker_updated))
+        self._tracker_updated(write=False)
+
+    @callback
+    def _tracker_updated(self, write: bool = True) -> None:
+        last = self._entry.runtime_data.tracker.last
+        if last is not None:
+            self._attr_native_value = last.status.value
+            self._restored_attributes = {}
+        if write:
+            self.async_write_ha_state()
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return what is known about the latest message."""
+        last = self._entry.runtime_data.tracker.last
+        if last is None:
+            return self._restored_attributes
+        return {
+            "message_id": last.message_id,
+            "recipient": last.recipient,
+            "sent_at": _iso(last.sent_at),
+            "done_at": _iso(last.done_at),
+            "error": last.error,
+            "permanent": last.permanent,
+            "price": last.price,
+            "currency": last.currency,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,150 @@
+"""The sms_gateway.send_message action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    ATTR_BUTTON_TEXT,
+    ATTR_BUTTON_URL,
+    ATTR_CHANNEL,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_IMAGE_URL,
+    ATTR_SEND_AT,
+    ATTR_SENDER,
+    ATTR_SMS_FALLBACK,
+    ATTR_VALIDITY,
+    DOMAIN,
+    SERVICE_SEND_MESSAGE,
+)
+from .coordinator import SmsGatewayConfigEntry
+from .outbox import SendRequest, raise_for_failures
+from .providers import Channel
+
+ATTR_TARGET = "target"
+ATTR_MESSAGE = "message"
+ATTR_TITLE = "title"
+
+SEND_MESSAGE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_TARGET): vol.All(cv.ensure_list, [cv.string], vol.Length(min=1)),
+        vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Optional(ATTR_TITLE): cv.string,
+        vol.Optional(ATTR_CHANNEL, default=Channel.SMS.value): vol.In([c.value for c in Channel]),
+        vol.Optional(ATTR_SENDER): cv.string,
+        vol.Optional(ATTR_SMS_FALLBACK, default=True): cv.boolean,
+        vol.Optional(ATTR_SEND_AT): cv.datetime,
+        vol.Optional(ATTR_IMAGE_URL): cv.url,
+        vol.Optional(ATTR_BUTTON_TEXT): cv.string,
+        vol.Optional(ATTR_BUTTON_URL): cv.url,
+        vol.Optional(ATTR_VALIDITY): vol.All(vol.Coerce(int), vol.Range(min=1, max=86400)),
+    }
+)
+
+
+# The ``data`` of the legacy notify services.
+NOTIFY_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_SENDER): cv.string,
+        vol.Optional(ATTR_SMS_FALLBACK): cv.boolean,
+        vol.Optional(ATTR_SEND_AT): cv.datetime,
+        vol.Optional(ATTR_IMAGE_URL): cv.url,
+        vol.Optional(ATTR_BUTTON_TEXT): cv.string,
+        vol.Optional(ATTR_BUTTON_URL): cv.url,
+        vol.Optional(ATTR_VALIDITY): vol.All(vol.Coerce(int), vol.Range(min=1, max=86400)),
+    }
+)
+
+
+def validate_notify_data(data: object) -> dict[str, object]:
+    """Validate a legacy notify call's ``data``, raising a translated error."""
+    try:
+        return dict(NOTIFY_DATA_SCHEMA(data or {}))
+    except vol.Invalid as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_notify_data",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _as_aware(value: datetime | None) -> datetime | None:
+    """Read a naive date and time as Home Assistant's local time."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt_util.get_default_time_zone())
+
+
+def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewayConfigEntry:
+    """Return a loaded sms_gateway config entry, or raise a translated error."""
+    entry: SmsGatewayConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"account": entry.title},
+        )
+    return entry
+
+
+def request_from_data(data: dict[str, object], targets: list[str]) -> SendRequest:
+    """Build a SendRequest from action (or notify ``data``) fields."""
+    validity = data.get(ATTR_VALIDITY)
+    return SendRequest(
+        targets=tuple(targets),
+        message=str(data.get(ATTR_MESSAGE, "")),
+        title=str(data[ATTR_TITLE]) if data.get(ATTR_TITLE) else None,
+        channel=Channel(str(data.get(ATTR_CHANNEL, Channel.SMS.value))),
+        sender=str(data[ATTR_SENDER]) if data.get(ATTR_SENDER) else None,
+        sms_fallback=bool(data.get(ATTR_SMS_FALLBACK, True)),
+        send_at=_as_aware(data.get(ATTR_SEND_AT)),  # type: ignore[arg-type]
+        image_url=str(data[ATTR_IMAGE_URL]) if data.get(ATTR_IMAGE_URL) else None,
+        button_text=str(data[ATTR_BUTTON_TEXT]) if data.get(ATTR_BUTTON_TEXT) else None,
+        button_url=str(data[ATTR_BUTTON_URL]) if data.get(ATTR_BUTTON_URL) else None,
+        validity=int(validity) if isinstance(validity, int) else None,
+    )
+
+
+async def _async_send_message(call: ServiceCall) -> ServiceResponse:
+    entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    request = request_from_data(dict(call.data), call.data[ATTR_TARGET])
+    results = await entry.runtime_data.outbox.async_send(request)
+    raise_for_failures(results, partial_ok=call.return_response)
+    if not call.return_response:
+        return None
+    return {"results": [result.as_dict() for result in results]}
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, in async_setup)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        _async_send_message,
+        schema=SEND_MESSAGE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+

@@ -1,0 +1,127 @@
+"""The account's webhook: delivery reports (and inbound SMS) pushed by the provider.
+
+One webhook per config entry, under the ``webhook_id`` stored in the entry:
+
+* Infobip-compatible: the ``notifyUrl`` of each message POSTs delivery reports
+  as JSON ``{"results": [...]}``; forwarded inbound SMS use the same envelope.
+* sms365: the ``callback`` URL of each message is called with GET and
+  ``msgid``, ``status``, ``cost``, ``to``, ``mcc``, ``mnc`` appended.
+* voip-communications: replies are POSTed to the number's Callback URL.
+
+Answers: 200 accepted, 400 for a body that cannot be parsed (nothing is
+applied), 405 for other methods, 413 for bodies over 64 KiB.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_PROVIDER, DOMAIN, LOGGER, PROVIDER_INFOBIP, PROVIDER_SMS365
+from .coordinator import SmsGatewayConfigEntry
+from .providers import DeliveryReport, InboundMessage, ProtocolError
+from .providers.infobip import parse_delivery_reports, parse_inbound_messages
+from .providers.sms365 import parse_delivery_callback
+from .providers.voip_communications import parse_inbound
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
+    """Register the entry's webhook."""
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        f"SMS Gateway {entry.title}",
+        entry.data[CONF_WEBHOOK_ID],
+        _async_handle_webhook,
+        allowed_methods=("GET", "POST"),
+    )
+
+
+def async_unregister_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
+    """Unregister the entry's webhook."""
+    webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGatewayConfigEntry | None:
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        if entry.data.get(CONF_WEBHOOK_ID) == webhook_id:
+            return entry
+    return None
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """Read at most MAX_BODY_BYTES; None when the body is larger."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return None
+    # read(n) returns what has arrived so far, not n bytes: read until the end.
+    body = bytearray()
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+async def _form_or_json(request: web.Request, body: bytes) -> dict[str, Any]:
+    """Return the fields of a form, JSON or query-string request."""
+    fields: dict[str, Any] = dict(request.query)
+    text = body.decode("utf-8")
+    if not text.strip():
+        return fields
+    if text.lstrip().startswith("{"):
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        fields.update(data)
+        return fields
+    fields.update(parse_qsl(text, keep_blank_values=True))
+    return fields
+
+
+def parse_push(
+    provider: str, query: dict[str, str], body: bytes, fields: dict[str, Any]
+) -> tuple[list[DeliveryReport], list[InboundMessage]]:
+    """Parse what a provider pushed; raise ValueError/ProtocolError if it cannot be parsed."""
+    if provider == PROVIDER_INFOBIP:
+        payload = json.loads(body.decode("utf-8"))
+        results = payload.get("results") if isinstance(payload, dict) else None
+        if not isinstance(results, list) or not results:
+            raise ProtocolError("no results")
+        if all(isinstance(item, dict) and "status" in item for item in results):
+            return parse_delivery_reports(payload), []
+        return [], parse_inbound_messages(payload)
+    if provider == PROVIDER_SMS365:
+        return [parse_delivery_callback(query)], []
+    return [], [parse_inbound(fields)]
+
+
+async def _async_handle_webhook(
+    hass: HomeAssistant, webhook_id: str, request: web.Request
+) -> web.Response:
+    entry = _entry_for(hass, webhook_id)
+    if entry is None:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
+    body = await _read_body(request)
+    if body is None:
+        return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    provider = entry.data[CONF_PROVIDER]
+    try:
+        fields = await _form_or_json(request, body)
+        reports, inbound = parse_push(provider, dict(request.query), body, fields)
+    except Exception as err:  # noqa: BLE001 - anyone can post anything here
+        LOGGER.debug("%s: webhook body not understood: %r", entry.title, err)
+        return web.Response(status=HTTPStatus.BAD_REQUEST)
+    entry.runtime_data.tracker.handle_reports(reports)
+    if inbound:
+        await entry.runtime_data.inbound.async_dispatch(inbound)
+    return web.Response(status=HTTPStatus.OK)

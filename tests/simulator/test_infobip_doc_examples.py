@@ -22,7 +22,7 @@ import pytest
 from simulator.core import accept
 from simulator.infobip import NC_OUTCOMES_KEY
 from tests.conftest import RunningSimulator
-from tests.simulator.test_infobip_support import (
+from tests.simulator.infobip_support import (
     DOC_ACCOUNT,
     add_doc_accounts,
     apply_errata,

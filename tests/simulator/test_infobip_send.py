@@ -14,7 +14,7 @@ import pytest
 from simulator.demo import INFOBIP_PASSWORD, INFOBIP_USERNAME
 from simulator.state import now_utc
 from tests.conftest import RunningSimulator
-from tests.simulator.test_infobip_support import compare, notify_server, parse_body
+from tests.simulator.infobip_support import compare, notify_server, parse_body
 
 AUTH = BasicAuth(INFOBIP_USERNAME, INFOBIP_PASSWORD)
 SINGLE = "/restapi/sms/1/text/single"

@@ -194,7 +194,8 @@ class Outbox:
                 raise _validation_error("send_at_in_past", send_at=request.send_at.isoformat())
         text = request.message.strip()
         if request.title and request.title.strip():
-            text = f"{request.title.strip()}\n{text}"
+            # A title alone is the whole message, without a trailing line break.
+            text = f"{request.title.strip()}\n{text}" if text else request.title.strip()
         if not text and not (channel is Channel.VIBER and request.image_url):
             raise _validation_error("empty_message")
         recipients = self.resolve_targets(request.targets)

@@ -1,0 +1,520 @@
+"""Notify entities (one per saved recipient) and the legacy notify services."""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.components.notify.legacy import NOTIFY_SERVICES
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_gateway import notify as sms_notify
+from simulator.demo import VOIP_NUMBER
+from simulator.state import RecordedRequest
+from tests.conftest import ALICE, BOB, PROVIDERS, RunningSimulator
+
+MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+
+SEND_PATHS = {
+    "/restapi/sms/1/text/advanced",
+    "/api/sms/send",
+    "/api/sms/bulk",
+    "/api/viber/send",
+    "/api/viber/bulk",
+    "/api-v2/index.php/sms/send",
+}
+SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
+SIM_ACCOUNT = {
+    "infobip": "infobip-demo",
+    "sms365": "sms365-demo",
+    "voip_communications": "voip-demo",
+}
+GOOD_SENDER = {"infobip": "Home", "sms365": "Home", "voip_communications": VOIP_NUMBER}
+# Legacy notify services each provider offers (besides the text one).
+EXTRA_SERVICES = {
+    "infobip": {"_flash"},
+    "sms365": {"_flash", "_viber"},
+    "voip_communications": set(),
+}
+
+
+def sends(simulator: RunningSimulator) -> list[RecordedRequest]:
+    """Return the send requests the simulator got (not credential checks or polls)."""
+    return [
+        r
+        for r in simulator.state.requests
+        if r.path in SEND_PATHS and r.method == "POST" and (r.json or r.form)
+    ]
+
+
+def form(request: RecordedRequest) -> dict[str, str]:
+    assert request.form is not None
+    return {key: values[-1] for key, values in request.form.items()}
+
+
+def sent_text(request: RecordedRequest) -> str:
+    if request.json is not None:
+        return str(request.json["messages"][0]["text"])
+    fields = form(request)
+    return fields.get("msg") or fields["text"]
+
+
+def sent_numbers(request: RecordedRequest) -> list[str]:
+    if request.json is not None:
+        return [d["to"] for d in request.json["messages"][0]["destinations"]]
+    return form(request)["to"].split(",")
+
+
+def sent_sender(request: RecordedRequest) -> str | None:
+    if request.json is not None:
+        return request.json["messages"][0].get("from")
+    return form(request).get("from")
+
+
+def account_services(hass: HomeAssistant, provider: str) -> list[str]:
+    """Return the notify services of an account (demo_<provider>...)."""
+    prefix = f"demo_{provider}"
+    return sorted(
+        s for s in hass.services.async_services().get("notify", {}) if s.startswith(prefix)
+    )
+
+
+# -- notify entities --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_one_entity_per_recipient(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    entity_registry: er.EntityRegistry,
+    provider: str,
+) -> None:
+    entry = await make_entry(provider)
+    entities = [
+        e
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.domain == "notify"
+    ]
+    assert sorted(e.entity_id for e in entities) == [
+        f"notify.demo_{provider}_sms_to_alice",
+        f"notify.demo_{provider}_sms_to_bob",
+    ]
+    subentries = {s.title: s.subentry_id for s in entry.subentries.values()}
+    for entity in entities:
+        name = entity.entity_id.rsplit("_", 1)[1].title()
+        assert entity.config_subentry_id == subentries[name]
+    state = hass.states.get(f"notify.demo_{provider}_sms_to_alice")
+    assert state is not None
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes["friendly_name"] == f"Demo {provider} SMS to Alice"
+    assert state.attributes["supported_features"] == 1  # title
+
+
+async def test_no_entities_without_recipients(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    entry = await make_entry("sms365", recipients=())
+    assert entry.state is ConfigEntryState.LOADED
+    assert not hass.states.async_entity_ids("notify")
+
+
+async def test_only_recipient_subentries_get_entities(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    """A subentry of another type gets no notify entity."""
+    entry = await make_entry("infobip", setup=False)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=MappingProxyType({"note": "not a recipient"}),
+            subentry_type="something_else",
+            title="Other",
+            unique_id="other",
+        ),
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert sorted(hass.states.async_entity_ids("notify")) == [
+        "notify.demo_infobip_sms_to_alice",
+        "notify.demo_infobip_sms_to_bob",
+    ]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_entity_sends_title_and_message(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider, options={"sender": GOOD_SENDER[provider]})
+    entity_id = f"notify.demo_{provider}_sms_to_alice"
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {ATTR_ENTITY_ID: entity_id, "message": "Door open", "title": "Alarm"},
+        blocking=True,
+    )
+    (request,) = sends(simulator)
+    assert sent_numbers(request) == ["306971234561"]
+    assert sent_text(request) == "Alarm\nDoor open"
+    assert sent_sender(request) == GOOD_SENDER[provider]
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state != STATE_UNKNOWN  # the time of the last message
+
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {ATTR_ENTITY_ID: f"notify.demo_{provider}_sms_to_bob", "message": "Hello"},
+        blocking=True,
+    )
+    second = sends(simulator)[1]
+    assert sent_numbers(second) == ["306971234562"]
+    assert sent_text(second) == "Hello"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_entity_failure_raises(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider)
+    entity_id = f"notify.demo_{provider}_sms_to_alice"
+    simulator.state.add_fault(kind="status", provider=SIM_PROVIDER[provider], status=503)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "notify", "send_message", {ATTR_ENTITY_ID: entity_id, "message": "x"}, blocking=True
+        )
+    assert err.value.translation_key == "provider_unavailable"
+    # The recipient rejected (not a whole-request failure) also raises.
+    if provider != "sms365":
+        simulator.state.accounts[SIM_ACCOUNT[provider]].balance = 0
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                "notify",
+                "send_message",
+                {ATTR_ENTITY_ID: entity_id, "message": "x"},
+                blocking=True,
+            )
+        assert err.value.translation_key == "send_failed"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "notify", "send_message", {ATTR_ENTITY_ID: entity_id, "message": " "}, blocking=True
+        )
+    assert err.value.translation_key == "empty_message"
+
+
+# -- legacy notify services ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_legacy_services_per_capability(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider)
+    expected = sorted(f"demo_{provider}{suffix}" for suffix in {"", *EXTRA_SERVICES[provider]})
+    assert account_services(hass, provider) == expected
+    assert len(hass.data[NOTIFY_SERVICES]["sms_gateway"]) == len(expected)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_legacy_text_to_targets(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    """target takes saved names and numbers; data takes the sender."""
+    await make_entry(provider)
+    await hass.services.async_call(
+        "notify",
+        f"demo_{provider}",
+        {
+            "message": "Door open",
+            "title": "Alarm",
+            "target": ["bob", "6971234563", BOB],
+            "data": {"sender": GOOD_SENDER[provider]},
+        },
+        blocking=True,
+    )
+    (request,) = sends(simulator)
+    assert sent_numbers(request) == ["306971234562", "306971234563"]
+    assert sent_text(request) == "Alarm\nDoor open"
+    assert sent_sender(request) == GOOD_SENDER[provider]
+    if provider == "infobip":
+        assert "flash" not in request.json["messages"][0]
+    elif provider == "sms365":
+        assert "flash" not in form(request)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_legacy_without_target_sends_to_all_recipients(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider)
+    await hass.services.async_call(
+        "notify", f"demo_{provider}", {"message": "Everyone"}, blocking=True
+    )
+    (request,) = sends(simulator)
+    assert sorted(sent_numbers(request)) == ["306971234561", "306971234562"]
+    assert sent_text(request) == "Everyone"
+
+
+async def test_legacy_without_target_nor_recipients(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    await make_entry("infobip", recipients=())
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "notify", "demo_infobip", {"message": "Nobody"}, blocking=True
+        )
+    assert err.value.translation_key == "no_target"
+    assert sends(simulator) == []
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_legacy_scheduled(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider)
+    when = (dt_util.utcnow() + timedelta(hours=5)).replace(second=0, microsecond=0)
+    await hass.services.async_call(
+        "notify",
+        f"demo_{provider}",
+        {"message": "Later", "target": "Alice", "data": {"send_at": when.isoformat()}},
+        blocking=True,
+    )
+    (request,) = sends(simulator)
+    if provider == "infobip":
+        assert request.json["messages"][0]["sendAt"].startswith(when.strftime("%Y-%m-%dT%H:%M"))
+    elif provider == "sms365":
+        assert form(request)["timestamp"] == str(int(when.timestamp()))
+    else:
+        assert form(request)["delivery_date"] == when.strftime("%Y-%m-%d %H:%M")
+    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
+    assert {m.status for m in simulator.state.messages_for(account)} == {"scheduled"}
+
+
+@pytest.mark.parametrize("provider", ["infobip", "sms365"])
+async def test_legacy_flash(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider)
+    await hass.services.async_call(
+        "notify", f"demo_{provider}_flash", {"message": "Now!", "target": "Alice"}, blocking=True
+    )
+    (request,) = sends(simulator)
+    assert sent_numbers(request) == ["306971234561"]
+    if provider == "infobip":
+        assert request.json["messages"][0]["flash"] is True
+    else:
+        assert form(request)["flash"] == "true"
+    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
+    assert {m.channel for m in simulator.state.messages_for(account)} == {"flash"}
+
+
+async def test_legacy_viber(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    """notify.<account>_viber with the Viber extras, to every saved recipient."""
+    await make_entry("sms365")
+    await hass.services.async_call(
+        "notify",
+        "demo_sms365_viber",
+        {
+            "message": "Sale",
+            "data": {
+                "sender": "DemoViber",
+                "image_url": "https://example.com/sale.png",
+                "button_text": "Shop",
+                "button_url": "https://example.com/shop",
+                "validity": "7200",
+                "sms_fallback": False,
+            },
+        },
+        blocking=True,
+    )
+    (request,) = sends(simulator)
+    assert request.path == "/api/viber/bulk"
+    fields = form(request)
+    assert sorted(fields["to"].split(",")) == ["306971234561", "306971234562"]
+    assert fields["text"] == "Sale"
+    assert fields["from"] == "DemoViber"
+    assert fields["image"] == "https://example.com/sale.png"
+    assert fields["button_caption"] == "Shop"
+    assert fields["button_action"] == "https://example.com/shop"
+    assert fields["validity"] == "7200"
+    assert fields["sms_fallback"] == "false"
+    account = simulator.state.accounts["sms365-demo"]
+    assert {m.channel for m in simulator.state.messages_for(account)} == {"viber"}
+
+
+async def test_legacy_viber_single_with_fallback(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    await make_entry("sms365", options={"sender": "DemoViber"})
+    await hass.services.async_call(
+        "notify", "demo_sms365_viber", {"message": "Hi", "target": [ALICE]}, blocking=True
+    )
+    (request,) = sends(simulator)
+    assert request.path == "/api/viber/send"
+    fields = form(request)
+    assert fields["from"] == "DemoViber"
+    assert fields["sms_fallback"] == "true"
+    assert fields["sms_text"] == "Hi"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"send_at": "not a date"},
+        {"validity": 0},
+        {"image_url": "no url"},
+        {"sms_fallback": "maybe"},
+        {"unknown": "x"},
+    ],
+    ids=["send_at", "validity", "image_url", "sms_fallback", "unknown"],
+)
+async def test_legacy_invalid_data(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, data: Any
+) -> None:
+    await make_entry("sms365")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "notify",
+            "demo_sms365",
+            {"message": "x", "target": "Alice", "data": data},
+            blocking=True,
+        )
+    assert err.value.translation_key == "invalid_notify_data"
+    assert err.value.translation_placeholders is not None
+    assert err.value.translation_placeholders["error"]
+    assert sends(simulator) == []
+
+
+@pytest.mark.parametrize(
+    ("service", "fields", "key"),
+    [
+        ("demo_infobip", {"target": "12345"}, "invalid_number"),
+        ("demo_infobip", {"data": {"sender": "X"}}, "invalid_sender"),
+        ("demo_infobip", {"data": {"send_at": "2001-01-01 00:00"}}, "send_at_in_past"),
+        ("demo_infobip", {"message": " "}, "empty_message"),
+    ],
+    ids=["number", "sender", "past", "empty"],
+)
+async def test_legacy_user_errors(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    service: str,
+    fields: dict[str, Any],
+    key: str,
+) -> None:
+    await make_entry("infobip")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "notify", service, {"message": "x", "target": "Alice", **fields}, blocking=True
+        )
+    assert err.value.translation_key == key
+    assert sends(simulator) == []
+
+
+@pytest.mark.parametrize("provider", ["infobip", "voip_communications"])
+async def test_legacy_partial_failure_raises(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    await make_entry(provider)
+    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
+    account.balance = account.price_per_segment
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "notify", f"demo_{provider}", {"message": "x"}, blocking=True
+        )
+    assert err.value.translation_key == "partial_failure"
+    assert err.value.translation_placeholders is not None
+    assert BOB in err.value.translation_placeholders["failed"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_legacy_services_unload_and_reload(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    entry = await make_entry(provider)
+    expected = sorted(f"demo_{provider}{suffix}" for suffix in {"", *EXTRA_SERVICES[provider]})
+    assert account_services(hass, provider) == expected
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert account_services(hass, provider) == []
+    assert not hass.data[NOTIFY_SERVICES].get("sms_gateway")
+    assert not hass.states.async_entity_ids("notify") or all(
+        hass.states.get(e).state == "unavailable" for e in hass.states.async_entity_ids("notify")
+    )
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert account_services(hass, provider) == expected
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert account_services(hass, provider) == expected
+    assert len(hass.data[NOTIFY_SERVICES]["sms_gateway"]) == len(expected)
+
+    # After the reloads, one call sends one message, once.
+    await hass.services.async_call(
+        "notify", f"demo_{provider}", {"message": "Once", "target": "Alice"}, blocking=True
+    )
+    (request,) = sends(simulator)
+    assert sent_numbers(request) == ["306971234561"]
+
+
+async def test_two_accounts_have_their_own_services(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    infobip = await make_entry("infobip")
+    await make_entry("voip_communications")
+    assert "demo_infobip" in hass.services.async_services()["notify"]
+    assert "demo_voip_communications" in hass.services.async_services()["notify"]
+    await hass.services.async_call(
+        "notify", "demo_voip_communications", {"message": "v", "target": "Bob"}, blocking=True
+    )
+    (request,) = sends(simulator)
+    assert request.path == "/api-v2/index.php/sms/send"
+    assert await hass.config_entries.async_unload(infobip.entry_id)
+    await hass.async_block_till_done()
+    assert "demo_infobip" not in hass.services.async_services()["notify"]
+    assert "demo_voip_communications" in hass.services.async_services()["notify"]
+    assert len(hass.data[NOTIFY_SERVICES]["sms_gateway"]) == 1
+
+
+async def test_get_service_without_a_loaded_entry(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    """Only discovery for a loaded sms_gateway entry creates a service."""
+    assert await sms_notify.async_get_service(hass, {}, None) is None
+    assert (
+        await sms_notify.async_get_service(
+            hass, {}, {"name": "x", "entry_id": "missing", "channel": "sms"}
+        )
+        is None
+    )
+    other = MockConfigEntry(domain="other_domain")
+    other.add_to_hass(hass)
+    assert (
+        await sms_notify.async_get_service(
+            hass, {}, {"name": "x", "entry_id": other.entry_id, "channel": "sms"}
+        )
+        is None
+    )
+    entry = await make_entry("infobip", setup=False)
+    assert (
+        await sms_notify.async_get_service(
+            hass, {}, {"name": "x", "entry_id": entry.entry_id, "channel": "sms"}
+        )
+        is None
+    )

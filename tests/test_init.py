@@ -1,25 +1,300 @@
-"""Setting up and unloading a config entry."""
+"""Setting up, unloading and reloading an account."""
+
+from collections.abc import Awaitable, Callable
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_gateway.const import CONF_PROVIDER, DOMAIN
+from tests.conftest import RunningSimulator
 
 
-async def test_setup_and_unload(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: "sms365", CONF_API_KEY: "k", CONF_WEBHOOK_ID: "abc"},
-        unique_id="sms365:abc",
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+async def test_setup_unload_voip(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: Callable[..., Awaitable[MockConfigEntry]],
+) -> None:
+    entry = await make_entry("voip_communications")
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.provider == "sms365"
+    assert hass.services.has_service("notify", "demo_voip_communications")
+    assert not hass.services.has_service("notify", "demo_voip_communications_flash")
+    states = {s.entity_id for s in hass.states.async_all()}
+    assert "notify.demo_voip_communications_sms_to_alice" in states, states
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert not hass.services.has_service("notify", "demo_voip_communications")
+
+
+# -- per provider: setup, device, failures, unload and reload -------------------------
+
+from datetime import timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+from freezegun.api import FrozenDateTimeFactory  # noqa: E402
+from homeassistant.const import STATE_UNAVAILABLE  # noqa: E402
+from homeassistant.helpers import (  # noqa: E402
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+import pytest  # noqa: E402
+from pytest_homeassistant_custom_component.common import async_fire_time_changed  # noqa: E402
+
+from custom_components.sms_gateway.const import DOMAIN  # noqa: E402
+from tests.conftest import ALICE, PROVIDERS  # noqa: E402
+
+MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
+ACCOUNT = {"infobip": "infobip-demo", "sms365": "sms365-demo", "voip_communications": "voip-demo"}
+MANUFACTURER = {
+    "infobip": "Infobip-compatible SMS API",
+    "sms365": "sms365.gr",
+    "voip_communications": "voip-communications.net",
+}
+LEGACY = {
+    "infobip": {"", "_flash"},
+    "sms365": {"", "_flash", "_viber"},
+    "voip_communications": {""},
+}
+
+
+def our_timers(hass: HomeAssistant) -> list[Any]:
+    """Return the loop's live timers that belong to the integration."""
+    keys = ("sms_gateway", "DeliveryTracker", "DataUpdateCoordinator", "Debouncer", "Inbound")
+    return [
+        handle
+        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled() and any(key in repr(handle) for key in keys)
+    ]
+
+
+def legacy_services(hass: HomeAssistant, provider: str) -> set[str]:
+    prefix = f"demo_{provider}"
+    return {
+        name[len(prefix) :]
+        for name in hass.services.async_services_for_domain("notify")
+        if name.startswith(prefix)
+    }
+
+
+async def send(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"config_entry_id": entry.entry_id, "target": [ALICE], "message": "Hello"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_setup_entities_and_device(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    provider: str,
+) -> None:
+    entry = await make_entry(provider)
+    assert entry.state is ConfigEntryState.LOADED
+    [device] = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert device.name == entry.title == f"Demo {provider}"
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.manufacturer == MANUFACTURER[provider]
+    assert device.model == "SMS API account"
+    assert device.identifiers == {(DOMAIN, f"{provider}:demo")}
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert entities
+    assert {e.device_id for e in entities} == {device.id}
+    sensors = {e.entity_id for e in entities if e.domain == "sensor"}
+    expected = {f"sensor.demo_{provider}_last_delivery_status"}
+    if provider != "voip_communications":
+        expected.add(f"sensor.demo_{provider}_balance")
+    if provider == "sms365":
+        expected.add("sensor.demo_sms365_viber_balance_demoviber")
+    assert sensors == expected
+    assert legacy_services(hass, provider) == LEGACY[provider]
+    assert hass.services.has_service(DOMAIN, "send_message")
+    assert f"hook-{provider}" in hass.data["webhook"]
+
+
+async def test_two_accounts_two_devices(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    first = await make_entry("infobip")
+    second = await make_entry("sms365")
+    devices = {
+        entry.entry_id: dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        for entry in (first, second)
+    }
+    assert [d.name for d in devices[first.entry_id]] == ["Demo infobip"]
+    assert [d.name for d in devices[second.entry_id]] == ["Demo sms365"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    "fault", [{"kind": "status", "status": 503}, {"kind": "drop"}, {"kind": "html"}]
+)
+async def test_setup_retry_when_provider_down(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+    provider: str,
+    fault: dict[str, Any],
+) -> None:
+    # Down for a minute (a dropped GET may be retried at once by aiohttp).
+    rule = simulator.state.add_fault(provider=SIM_PROVIDER[provider], duration=60, **fault)
+    entry = await make_entry(provider, setup=False)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert rule.hits >= 1
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert f"hook-{provider}" not in hass.data.get("webhook", {})
+    # The provider is back: Home Assistant's retry sets the account up.
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_setup_auth_failed_starts_reauth(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
+) -> None:
+    account = simulator.state.accounts[ACCOUNT[provider]]
+    if provider == "infobip":
+        account.password = "other"
+    elif provider == "sms365":
+        account.api_key = "other"
+    else:
+        account.api_password = "other"
+    entry = await make_entry(provider, setup=False)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["context"]["entry_id"] == entry.entry_id
+    assert f"hook-{provider}" not in hass.data.get("webhook", {})
+
+
+async def test_setup_401_fault_is_auth_failure(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    simulator.state.add_fault(kind="status", provider="infobip", status=401)
+    entry = await make_entry("infobip", setup=False)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert [f["context"]["source"] for f in hass.config_entries.flow.async_progress()] == ["reauth"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_unload_leaves_nothing_behind(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    provider: str,
+) -> None:
+    entry = await make_entry(provider)
+    await send(hass, entry)  # a message waiting for its report: polling is on
+    runtime = entry.runtime_data
+    entity_ids = [
+        e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    ]
+    assert bool(our_timers(hass)) is (provider != "voip_communications")
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
+    assert legacy_services(hass, provider) == set()
+    assert hass.services.has_service(DOMAIN, "send_message")  # the integration's action
+    assert f"hook-{provider}" not in hass.data["webhook"]
+    for entity_id in entity_ids:
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state == STATE_UNAVAILABLE, entity_id
+    assert runtime.tracker._listeners == []
+    assert runtime.tracker._unsub_poll is None
+    if runtime.coordinator is not None:
+        assert not runtime.coordinator._listeners
+    assert our_timers(hass) == []
+    assert not entry.update_listeners
+
+    # Nothing more reaches the provider.
+    count = len(simulator.state.requests)
+    freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(simulator.state.requests) == count
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    for entity_id in entity_ids:
+        assert hass.states.get(entity_id) is None
+        assert entity_registry.async_get(entity_id) is None
+
+
+async def test_remove_entry_clears_low_balance_issue(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    entry = await make_entry("infobip", options={"low_balance_threshold": 100})
+    issue_id = f"low_balance_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_reload_twice(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    entity_registry: er.EntityRegistry,
+    provider: str,
+) -> None:
+    entry = await make_entry(provider)
+    entity_ids = {
+        e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    }
+    for _ in range(2):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert legacy_services(hass, provider) == LEGACY[provider]
+        assert f"hook-{provider}" in hass.data["webhook"]
+        assert {
+            e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        } == entity_ids
+        for entity_id in entity_ids:
+            state = hass.states.get(entity_id)
+            assert state is not None
+            assert state.state != STATE_UNAVAILABLE, entity_id
+        assert len(entry.update_listeners) == 1
+        assert len(entry.runtime_data.legacy_services) == len(LEGACY[provider])
+    # Still sends after reloads, through the legacy service too.
+    await hass.services.async_call(
+        "notify", f"demo_{provider}", {"message": "Hi", "target": [ALICE]}, blocking=True
+    )
+    assert len(simulator.state.messages) == 1
+
+
+async def test_options_change_reloads(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    entry = await make_entry("infobip")
+    tracker = entry.runtime_data.tracker
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "report_mode": "poll"})
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.tracker is not tracker

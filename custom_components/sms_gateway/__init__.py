@@ -6,17 +6,22 @@ from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers import config_validation as cv, discovery, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_PROVIDER, DOMAIN
-from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, SmsGatewayData
+from .coordinator import (
+    SmsGatewayConfigEntry,
+    SmsGatewayCoordinator,
+    SmsGatewayData,
+    low_balance_issue_id,
+)
+from .inbound import InboundDispatcher
 from .outbox import Outbox
 from .providers import AuthenticationError, Channel, ProviderError, create_client
-from .inbound import InboundDispatcher
 from .reports import DeliveryTracker
 from .services import async_setup_services
 from .webhook import async_register_webhook, async_unregister_webhook
@@ -116,3 +121,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
                 registered.remove(service)
         entry.runtime_data.legacy_services.clear()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
+    """Forget the account's low-balance repair issue along with the account."""
+    ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry))

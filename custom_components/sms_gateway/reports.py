@@ -161,6 +161,8 @@ class DeliveryTracker:
         if not reports:
             return
         for report in reports:
+            if self._is_stale(report):
+                continue
             pending = self.pending.get(report.message_id)
             recipient = report.recipient or (pending.recipient if pending else None)
             if report.status.status.is_final:
@@ -189,6 +191,17 @@ class DeliveryTracker:
             )
         self._changed()
         self._schedule_poll()
+
+    def _is_stale(self, report: DeliveryReport) -> bool:
+        """Return whether a non-final report arrived after the message's final one."""
+        last = self.last
+        return (
+            not report.status.status.is_final
+            and report.message_id not in self.pending
+            and last is not None
+            and last.message_id == report.message_id
+            and last.status.is_final
+        )
 
     @callback
     def _schedule_poll(self) -> None:

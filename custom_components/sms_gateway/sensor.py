@@ -22,6 +22,17 @@ from .providers import DeliveryStatus
 PARALLEL_UPDATES = 0
 
 UNIT_CREDITS = "credits"
+STATUS_OPTIONS = tuple(status.value for status in DeliveryStatus)
+LAST_DELIVERY_ATTRIBUTES = (
+    "message_id",
+    "recipient",
+    "sent_at",
+    "done_at",
+    "error",
+    "permanent",
+    "price",
+    "currency",
+)
 
 
 async def async_setup_entry(
@@ -106,21 +117,28 @@ class LastDeliveryStatusSensor(SmsGatewayEntity, RestoreSensor):
 
     _attr_translation_key = "last_delivery_status"
     _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [status.value for status in DeliveryStatus]
 
     def __init__(self, entry: SmsGatewayConfigEntry) -> None:
         """Create the sensor."""
         super().__init__(entry, "last_delivery_status")
+        self._attr_options = list(STATUS_OPTIONS)
         self._restored_attributes: dict[str, Any] = {}
 
     async def async_added_to_hass(self) -> None:
         """Restore the last state and follow the tracker."""
         await super().async_added_to_hass()
         tracker = self._entry.runtime_data.tracker
-        if tracker.last is None and (state := await self.async_get_last_state()) is not None:
-            if state.state in self._attr_options:
-                self._attr_native_value = state.state
-                self._restored_attributes = dict(state.attributes)
+        if (
+            tracker.last is None
+            and (state := await self.async_get_last_state()) is not None
+            and state.state in STATUS_OPTIONS
+        ):
+            self._attr_native_value = state.state
+            # Only our own attributes: the stored state also holds
+            # friendly_name, options, icon... which are not ours to restore.
+            self._restored_attributes = {
+                key: state.attributes.get(key) for key in LAST_DELIVERY_ATTRIBUTES
+            }
         self.async_on_remove(tracker.async_add_listener(self._tracker_updated))
         self._tracker_updated(write=False)
 

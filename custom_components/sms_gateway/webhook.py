@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant

@@ -30,8 +30,10 @@ from custom_components.sms_gateway.const import (
     CONF_API_PASSWORD,
     CONF_BALANCE_INTERVAL,
     CONF_DEFAULT_COUNTRY,
+    CONF_FALLBACK_ACCOUNT,
     CONF_INBOUND_INTERVAL,
     CONF_LOW_BALANCE_THRESHOLD,
+    CONF_MAX_AGE,
     CONF_NUMBER,
     CONF_PROVIDER,
     CONF_REPORT_MODE,
@@ -634,6 +636,7 @@ async def test_options_with_balance_and_reports(
         CONF_BALANCE_INTERVAL,
         CONF_LOW_BALANCE_THRESHOLD,
         CONF_REPORT_MODE,
+        CONF_MAX_AGE,
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
         CONF_INBOUND_INTERVAL,
@@ -654,6 +657,7 @@ async def test_options_with_balance_and_reports(
         CONF_BALANCE_INTERVAL: 30.0,
         CONF_LOW_BALANCE_THRESHOLD: 2.5,
         CONF_REPORT_MODE: "poll",
+        CONF_MAX_AGE: 24.0,
         CONF_ACCEPT_ANY_SENDER: False,
         CONF_INBOUND_INTERVAL: 30.0,
     }
@@ -680,6 +684,7 @@ async def test_options_with_balance_and_reports(
         CONF_TRUSTED_SENDERS: ["+306971234567", "+35796123456"],
         CONF_ACCEPT_ANY_SENDER: False,
         CONF_INBOUND_INTERVAL: 30,
+        CONF_MAX_AGE: 24,
     }
     assert entry.options == expected
     assert isinstance(entry.options[CONF_INBOUND_INTERVAL], int)
@@ -704,6 +709,7 @@ async def test_options_sms365_defaults(hass: HomeAssistant, simulator: RunningSi
         CONF_BALANCE_INTERVAL: 15,
         CONF_LOW_BALANCE_THRESHOLD: 0.0,
         CONF_REPORT_MODE: "auto",
+        CONF_MAX_AGE: 24,
     }
 
 
@@ -720,6 +726,7 @@ async def test_options_without_balance_or_reports(
     assert fields(result) == [
         CONF_SENDER,
         CONF_DEFAULT_COUNTRY,
+        CONF_MAX_AGE,
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
     ]
@@ -739,6 +746,7 @@ async def test_options_without_balance_or_reports(
         CONF_SENDER: f"+{VOIP_NUMBER}",
         CONF_DEFAULT_COUNTRY: "GR",
         CONF_ACCEPT_ANY_SENDER: True,
+        CONF_MAX_AGE: 24,
     }
 
 
@@ -947,3 +955,24 @@ async def test_options_show_webhook_path_without_any_url(
     assert result["description_placeholders"] == {
         "webhook_url": f"/api/webhook/{entry.data['webhook_id']}"
     }
+
+
+async def test_options_offer_the_other_accounts_as_fallback(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> None:
+    """The fallback account is one of the other SMS Gateway accounts."""
+    entry = mock_entry("voip_communications", simulator.url)
+    entry.add_to_hass(hass)
+    other = mock_entry("infobip", simulator.url)
+    other.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    schema = {str(m): s for m, s in result["data_schema"].schema.items()}
+    assert schema[CONF_FALLBACK_ACCOUNT].config["options"] == [
+        {"value": other.entry_id, "label": other.title}
+    ]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FALLBACK_ACCOUNT: other.entry_id, CONF_MAX_AGE: 6}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_FALLBACK_ACCOUNT] == other.entry_id
+    assert entry.options[CONF_MAX_AGE] == 6

@@ -82,10 +82,14 @@ async def test_no_credentials_in_logs(
     await advance(hass, freezer, 15 * 60)  # balance poll
 
     # Provider trouble: 5xx, garbage, dropped connections.
+    # A 5xx or a dropped connection queues the message (Infobip) or marks it
+    # unknown (others); an HTML page is an error. Each path logs something.
     for fault in ({"kind": "status", "status": 500}, {"kind": "html"}, {"kind": "drop"}):
         simulator.state.add_fault(provider=SIM_PROVIDER[provider], count=2, **fault)
-        with pytest.raises(HomeAssistantError):
+        try:
             await send(hass, entry)
+        except HomeAssistantError:
+            pass
         simulator.state.faults.clear()
 
     # 401 on a send, then on the balance poll, then at setup.

@@ -185,12 +185,21 @@ async def test_entity_failure_raises(
 ) -> None:
     await make_entry(provider)
     entity_id = f"notify.demo_{provider}_sms_to_alice"
+    # A provider that is down does not make the call fail: the message waits
+    # in the outbox and goes out when the provider is back.
     simulator.state.add_fault(kind="status", provider=SIM_PROVIDER[provider], status=503)
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            "notify", "send_message", {ATTR_ENTITY_ID: entity_id, "message": "x"}, blocking=True
-        )
-    assert err.value.translation_key == "provider_unavailable"
+    await hass.services.async_call(
+        "notify", "send_message", {ATTR_ENTITY_ID: entity_id, "message": "x"}, blocking=True
+    )
+    outbox = hass.config_entries.async_entries("sms_gateway")[0].runtime_data.outbox
+    assert [q.recipient for q in outbox.queue.values()] == [ALICE]
+    await outbox.async_process_due()  # not due yet: still waiting
+    assert len(outbox.queue) == 1
+    for queued in outbox.queue.values():
+        queued.next_attempt = 0
+    await outbox.async_process_due()
+    assert outbox.queue == {}
+    assert [m.to for m in simulator.state.messages.values()] == [ALICE.removeprefix("+")]
     # The recipient rejected (not a whole-request failure) also raises.
     if provider != "sms365":
         simulator.state.accounts[SIM_ACCOUNT[provider]].balance = 0
@@ -201,7 +210,7 @@ async def test_entity_failure_raises(
                 {ATTR_ENTITY_ID: entity_id, "message": "x"},
                 blocking=True,
             )
-        assert err.value.translation_key == "send_failed"
+        assert err.value.translation_key == "insufficient_balance"
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             "notify", "send_message", {ATTR_ENTITY_ID: entity_id, "message": " "}, blocking=True

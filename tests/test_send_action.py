@@ -473,6 +473,19 @@ async def test_viber_sms365_bulk_without_fallback(
     assert "sms_text" not in fields
 
 
+async def test_viber_uses_the_approved_viber_sender_by_default(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    """Without a sender, Viber goes out from the account's approved Viber sender id."""
+    entry = await make_entry("sms365", options={"sender": "Home"})
+    await send(
+        hass,
+        {"config_entry_id": entry.entry_id, "target": "Bob", "message": "Hi", "channel": "viber"},
+    )
+    (request,) = sends(simulator)
+    assert form(request)["from"] == "DemoViber"
+
+
 async def test_viber_image_only(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
@@ -499,8 +512,6 @@ async def test_viber_image_only(
 @pytest.mark.parametrize(
     ("extra", "key"),
     [
-        # No Viber sender id: sms365 would answer an error.
-        ({}, "invalid_message"),
         # Valid for the action, outside what sms365 accepts (30 min - 24 h).
         ({"sender": "DemoViber", "validity": 60}, "invalid_message"),
         # Viber cannot be scheduled on sms365.
@@ -509,7 +520,7 @@ async def test_viber_image_only(
             "not_supported",
         ),
     ],
-    ids=["no_sender", "validity", "scheduled"],
+    ids=["validity", "scheduled"],
 )
 async def test_viber_sms365_refused_before_sending(
     hass: HomeAssistant,
@@ -862,9 +873,11 @@ async def test_insufficient_balance_per_recipient(
             {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"},
         )
     assert not isinstance(err.value, ServiceValidationError)
-    assert err.value.translation_key == "send_failed"
+    # Every recipient failed for the same reason: the error says that reason.
+    assert err.value.translation_key == "insufficient_balance"
     assert err.value.translation_placeholders == {
-        "failed": f"{ALICE} (insufficient_balance), {BOB} (insufficient_balance)"
+        "account": "Demo " + provider,
+        "recipients": f"{ALICE}, {BOB}",
     }
     assert len(sends(simulator)) == 1
     if provider == "infobip":
@@ -877,18 +890,19 @@ async def test_insufficient_balance_per_recipient(
             {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"},
             response=True,
         )
-    assert err.value.translation_key == "send_failed"
+    assert err.value.translation_key == "insufficient_balance"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize(
     ("fault", "key"),
     [
-        ({"kind": "status", "status": 503, "retry_after": "30"}, "provider_unavailable"),
-        ({"kind": "status", "status": 500}, "provider_unavailable"),
-        ({"kind": "drop"}, "provider_unavailable"),
+        # Transient: queued for a retry (ambiguous ones only where resending is safe).
+        ({"kind": "status", "status": 503, "retry_after": "30"}, "queued"),
+        ({"kind": "status", "status": 500}, "ambiguous"),
+        ({"kind": "drop"}, "ambiguous"),
         ({"kind": "html", "status": 200}, "provider_error"),
-        ({"kind": "html"}, "provider_unavailable"),
+        ({"kind": "html"}, "ambiguous"),
         ({"kind": "malformed_json"}, "provider_error"),
         ({"kind": "empty"}, "provider_error"),
     ],
@@ -904,6 +918,23 @@ async def test_provider_failures(
 ) -> None:
     entry = await make_entry(provider)
     simulator.state.add_fault(provider=SIM_PROVIDER[provider], **fault)
+    data = {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"}
+    if key == "queued" or (key == "ambiguous" and provider == "infobip"):
+        result = await send(hass, data, response=True)
+        assert result is not None
+        assert [i["status"] for i in result["results"]] == ["queued", "queued"]
+        assert len(sends(simulator)) == 1
+        return
+    if key == "ambiguous":  # no idempotency key: not resent, the caller is told
+        with pytest.raises(HomeAssistantError) as err:
+            await send(hass, data)
+        assert err.value.translation_key == "delivery_unknown"
+        assert err.value.translation_placeholders == {
+            "account": f"Demo {provider}",
+            "recipients": f"{ALICE}, {BOB}",
+        }
+        assert len(sends(simulator)) == 1
+        return
     with pytest.raises(HomeAssistantError) as err:
         await send(
             hass,
@@ -1068,9 +1099,8 @@ async def test_websocket_error_codes(
 
     simulator.state.add_fault(kind="status", provider="voip", status=503)
     answer = await call({"message": "x"})
-    assert answer["error"]["code"] == "home_assistant_error"
-    assert answer["error"]["translation_key"] == "provider_unavailable"
-    assert "Demo voip_communications is unavailable right now" in answer["error"]["message"]
+    assert answer["success"]  # queued for a retry
+    assert answer["result"]["response"]["results"][0]["status"] == "queued"
 
     answer = await call({"message": "x", "title": "T"})
     assert answer["success"]

@@ -66,21 +66,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     tracker = DeliveryTracker(hass, entry, client)
     inbound = InboundDispatcher(hass, entry, client)
     await inbound.async_load()
+    outbox = Outbox(hass, entry, client, tracker, coordinator)
     entry.runtime_data = SmsGatewayData(
         client=client,
         coordinator=coordinator,
         tracker=tracker,
-        outbox=Outbox(hass, entry, client, tracker, coordinator),
+        outbox=outbox,
         inbound=inbound,
     )
     entry.async_on_unload(tracker.async_shutdown)
     entry.async_on_unload(inbound.async_shutdown)
+    entry.async_on_unload(outbox.async_shutdown)
     async_register_webhook(hass, entry)
     entry.async_on_unload(lambda: async_unregister_webhook(hass, entry))
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _load_legacy_notify_services(hass, entry)
     inbound.async_start_polling()
+    # Messages left waiting before the last stop go out now.
+    await outbox.async_load()
     return True
 
 

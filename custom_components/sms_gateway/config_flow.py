@@ -50,6 +50,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -64,8 +65,10 @@ from .const import (
     CONF_API_PASSWORD,
     CONF_BALANCE_INTERVAL,
     CONF_DEFAULT_COUNTRY,
+    CONF_FALLBACK_ACCOUNT,
     CONF_INBOUND_INTERVAL,
     CONF_LOW_BALANCE_THRESHOLD,
+    CONF_MAX_AGE,
     CONF_NUMBER,
     CONF_PROVIDER,
     CONF_REPORT_MODE,
@@ -73,6 +76,7 @@ from .const import (
     CONF_TRUSTED_SENDERS,
     DEFAULT_BALANCE_INTERVAL,
     DEFAULT_INBOUND_INTERVAL,
+    DEFAULT_MAX_AGE_HOURS,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_URLS,
     DOMAIN,
@@ -388,6 +392,7 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             _check_sender(options.get(CONF_SENDER), capabilities, errors)
             _check_trusted_senders(options, region, errors)
             if not errors:
+                options[CONF_MAX_AGE] = int(options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
                 if CONF_INBOUND_INTERVAL in options:
                     options[CONF_INBOUND_INTERVAL] = int(options[CONF_INBOUND_INTERVAL])
                 if CONF_BALANCE_INTERVAL in options:
@@ -425,6 +430,20 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                     mode=SelectSelectorMode.LIST,
                     translation_key=CONF_REPORT_MODE,
                 )
+            )
+        fields[vol.Required(CONF_MAX_AGE, default=DEFAULT_MAX_AGE_HOURS)] = NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=72, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+            )
+        )
+        others = [
+            SelectOptionDict(value=other.entry_id, label=other.title)
+            for other in self.hass.config_entries.async_entries(DOMAIN)
+            if other.entry_id != self.config_entry.entry_id
+        ]
+        if others:
+            fields[vol.Optional(CONF_FALLBACK_ACCOUNT)] = SelectSelector(
+                SelectSelectorConfig(options=others, mode=SelectSelectorMode.DROPDOWN)
             )
         if capabilities.inbound_push or capabilities.inbound_pull:
             fields[vol.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(

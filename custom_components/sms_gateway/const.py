@@ -68,3 +68,8 @@ CONF_TRUSTED_SENDERS: Final = "trusted_senders"  # unset = the saved recipients
 CONF_ACCEPT_ANY_SENDER: Final = "accept_any_sender"
 CONF_INBOUND_INTERVAL: Final = "inbound_interval"  # seconds, 0 = no pulling
 DEFAULT_INBOUND_INTERVAL: Final = 60
+
+# Outbox (options).
+CONF_MAX_AGE: Final = "max_age"  # hours a message may wait for a retry
+DEFAULT_MAX_AGE_HOURS: Final = 24
+CONF_FALLBACK_ACCOUNT: Final = "fallback_account"  # another sms_gateway entry id

@@ -54,7 +54,7 @@ class RecipientNotifyEntity(SmsGatewayEntity, NotifyEntity):
         results = await self._entry.runtime_data.outbox.async_send(
             SendRequest(targets=(self._number,), message=message, title=title)
         )
-        raise_for_failures(results, partial_ok=False)
+        raise_for_failures(results, partial_ok=False, account=self._entry.title)
 
 
 async def async_get_service(
@@ -99,4 +99,4 @@ class SmsGatewayNotificationService(BaseNotificationService):
         data.update(message=message, title=kwargs.get(ATTR_TITLE), channel=self._channel.value)
         request = request_from_data(data, targets)
         results = await outbox.async_send(request)
-        raise_for_failures(results, partial_ok=False)
+        raise_for_failures(results, partial_ok=False, account=self._entry.title)

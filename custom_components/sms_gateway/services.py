@@ -14,7 +14,6 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 
@@ -32,6 +31,7 @@ from .const import (
     SERVICE_SEND_MESSAGE,
 )
 from .coordinator import SmsGatewayConfigEntry
+from .errors import SmsValidationError
 from .outbox import SendRequest, raise_for_failures
 from .providers import Channel
 
@@ -76,11 +76,7 @@ def validate_notify_data(data: object) -> dict[str, object]:
     try:
         return dict(NOTIFY_DATA_SCHEMA(data or {}))
     except vol.Invalid as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_notify_data",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise SmsValidationError("invalid_notify_data", error=str(err)) from err
 
 
 def _as_aware(value: datetime | None) -> datetime | None:
@@ -94,17 +90,9 @@ def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewayConfigEntry:
     """Return a loaded sms_gateway config entry, or raise a translated error."""
     entry: SmsGatewayConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
+        raise SmsValidationError("entry_not_found", entry_id=entry_id)
     if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"account": entry.title},
-        )
+        raise SmsValidationError("entry_not_loaded", account=entry.title)
     return entry
 
 
@@ -130,7 +118,7 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     request = request_from_data(dict(call.data), call.data[ATTR_TARGET])
     results = await entry.runtime_data.outbox.async_send(request)
-    raise_for_failures(results, partial_ok=call.return_response)
+    raise_for_failures(results, partial_ok=call.return_response, account=entry.title)
     if not call.return_response:
         return None
     return {"results": [result.as_dict() for result in results]}

@@ -76,8 +76,8 @@ from .const import (
     CONF_TRUSTED_SENDERS,
     DEFAULT_BALANCE_INTERVAL,
     DEFAULT_INBOUND_INTERVAL,
-    DEFAULT_MAX_AGE_HOURS,
     DEFAULT_LOW_BALANCE_THRESHOLD,
+    DEFAULT_MAX_AGE_HOURS,
     DEFAULT_URLS,
     DOMAIN,
     LOGGER,
@@ -454,7 +454,11 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             fields[vol.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
                 NumberSelector(
                     NumberSelectorConfig(
-                        min=0, max=3600, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+                        min=0,
+                        max=3600,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
                     )
                 )
             )

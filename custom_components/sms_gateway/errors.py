@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.exceptions import ServiceValidationError
+import voluptuous as vol
 
 from .const import DOMAIN
 

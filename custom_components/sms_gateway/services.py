@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -16,6 +14,7 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
+import voluptuous as vol
 
 from .const import (
     ATTR_BUTTON_TEXT,
@@ -134,5 +133,3 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=SEND_MESSAGE_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-
-

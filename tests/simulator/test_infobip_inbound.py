@@ -11,8 +11,8 @@ import pytest
 from simulator import infobip
 from simulator.state import now_utc
 from tests.conftest import RunningSimulator
-from tests.simulator.test_infobip_send import DEMO, call, error
 from tests.simulator.infobip_support import apply_errata, compare, notify_server, parse_body
+from tests.simulator.test_infobip_send import DEMO, call, error
 
 INBOX = "/restapi/sms/1/inbox/reports"
 INBOX_LOGS = "/restapi/sms/1/inbox/logs"

@@ -298,3 +298,21 @@ async def test_options_change_reloads(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.tracker is not tracker
+
+
+async def test_same_title_does_not_take_over_legacy_notify_services(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: Callable[..., Awaitable[MockConfigEntry]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two accounts titled alike: the second gets no notify.<title>, the first keeps it."""
+    first = await make_entry("infobip", title="Home SMS")
+    second = await make_entry("sms365", title="Home SMS")
+    assert hass.services.has_service("notify", "home_sms")
+    assert "notify.home_sms exists already" in caplog.text
+    assert await hass.config_entries.async_unload(second.entry_id)
+    await hass.async_block_till_done()
+    # Unloading the second account leaves the first one's service alone.
+    assert hass.services.has_service("notify", "home_sms")
+    assert first.runtime_data.legacy_services

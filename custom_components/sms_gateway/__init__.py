@@ -12,7 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_PROVIDER, DOMAIN
+from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import (
     SmsGatewayConfigEntry,
     SmsGatewayCoordinator,
@@ -96,6 +96,15 @@ def _load_legacy_notify_services(hass: HomeAssistant, entry: SmsGatewayConfigEnt
         if (channel is Channel.FLASH and not caps.flash) or (
             channel is Channel.VIBER and not caps.viber
         ):
+            continue
+        if hass.services.has_service(Platform.NOTIFY, f"{account}{suffix}"):
+            LOGGER.warning(
+                "notify.%s%s exists already (another account with the same name?);"
+                " rename the account %s to get its own notify services",
+                account,
+                suffix,
+                entry.title,
+            )
             continue
         hass.async_create_task(
             discovery.async_load_platform(

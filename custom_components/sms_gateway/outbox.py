@@ -434,9 +434,11 @@ class Outbox:
         ]
         if not moving:
             return results
-        for result in moving:
-            if result.message_id is not None:
-                self.queue.pop(result.message_id, None)
+        taken = [
+            self.queue.pop(r.message_id)
+            for r in moving
+            if r.message_id is not None and r.message_id in self.queue
+        ]
         await self._save()
         self._schedule()
         LOGGER.info(
@@ -445,10 +447,15 @@ class Outbox:
             len(moving),
             fallback.entry.title,
         )
-        moved = await fallback.async_send(
-            replace(request, targets=tuple(r.to for r in moving), sender=None),
-            allow_failover=False,
-        )
+        try:
+            moved = await fallback.async_send(
+                replace(request, targets=tuple(r.to for r in moving), sender=None),
+                allow_failover=False,
+            )
+        except HomeAssistantError as err:
+            # The fallback cannot take them: what was queued here stays queued.
+            await self._keep(taken, f"the fallback account {fallback.entry.title} failed: {err}")
+            return results
         by_recipient = {r.to: r for r in moved}
         return [by_recipient.get(r.to, r) if r in moving else r for r in results]
 
@@ -664,11 +671,18 @@ class Outbox:
                     groups.setdefault(queued.group, []).append(queued)
             fallback = self._fallback()
             for batch in groups.values():
-                if fallback is not None and batch[0].failover and self.down_too_long():
-                    # Not for messages another account handed over: no loops.
-                    await self._retry_via(fallback, batch)
-                    continue
+                # This account first, so it is used again as soon as it is back.
                 results, error = await self._attempt(batch)
+                waiting = [q for q in batch if q.id in self.queue]
+                if (
+                    error is None
+                    and waiting
+                    and fallback is not None
+                    and batch[0].failover  # not for messages handed over to us: no loops
+                    and self.down_too_long()
+                ):
+                    await self._retry_via(fallback, waiting)
+                    continue
                 self._fire_outcomes(batch, results, error)
             self._schedule()
 
@@ -691,14 +705,23 @@ class Outbox:
         try:
             results = await fallback.async_send(request, allow_failover=False)
         except HomeAssistantError as err:
-            LOGGER.warning("%s: the fallback account failed too: %s", self.entry.title, err)
-            for queued in batch:
-                self._fire(
-                    queued.recipient, queued.id, DeliveryStatus.FAILED.value, "fallback_failed"
-                )
+            await self._keep(batch, f"the fallback account {fallback.entry.title} failed: {err}")
             return
         for result in results:
             self._fire_result(result)
+
+    async def _keep(self, batch: list[QueuedMessage], reason: str) -> None:
+        """Put messages back in the outbox for a later retry (they expire at max age)."""
+        if not batch:
+            return
+        LOGGER.warning("%s: %d message(s) stay queued: %s", self.entry.title, len(batch), reason)
+        now = _now()
+        for queued in batch:
+            queued.in_flight = False
+            queued.next_attempt = now + backoff(max(1, queued.attempts), None)
+            self.queue[queued.id] = queued
+        await self._save()
+        self._schedule()
 
     def _fire_outcomes(
         self,

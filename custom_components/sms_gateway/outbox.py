@@ -670,7 +670,14 @@ class Outbox:
                 if not queued.in_flight and queued.next_attempt <= now:
                     groups.setdefault(queued.group, []).append(queued)
             fallback = self._fallback()
+            retry_at: float | None = None
             for batch in groups.values():
+                if retry_at is not None:
+                    # The provider just failed a retry: one probe is enough,
+                    # the others wait for the same moment.
+                    for queued in batch:
+                        queued.next_attempt = max(queued.next_attempt, retry_at)
+                    continue
                 # This account first, so it is used again as soon as it is back.
                 results, error = await self._attempt(batch)
                 waiting = [q for q in batch if q.id in self.queue]
@@ -683,7 +690,11 @@ class Outbox:
                 ):
                     await self._retry_via(fallback, waiting)
                     continue
+                if error is None and waiting:
+                    retry_at = min(q.next_attempt for q in waiting)
                 self._fire_outcomes(batch, results, error)
+            if retry_at is not None:
+                await self._save()
             self._schedule()
 
     async def _retry_via(self, fallback: Outbox, batch: list[QueuedMessage]) -> None:

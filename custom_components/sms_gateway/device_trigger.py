@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
@@ -24,10 +22,12 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
 
-from .const import CONF_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
+from .const import CONF_NUMBER, CONF_PROVIDER, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsGatewayConfigEntry
 from .inbound import ReceivedSms, normalize_sender, signal_inbound
+from .providers import CLIENTS
 
 TRIGGER_SMS_RECEIVED = "sms_received"
 CONF_SENDER = "sender"
@@ -58,7 +58,8 @@ def _entry_for_device(hass: HomeAssistant, device_id: str) -> SmsGatewayConfigEn
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
     """Offer "SMS received" on accounts that can receive SMS."""
     entry = _entry_for_device(hass, device_id)
-    if entry is None or entry.state.recoverable is None:  # pragma: no cover - defensive
+    client = CLIENTS.get(entry.data.get(CONF_PROVIDER, "")) if entry is not None else None
+    if client is None or not (client.capabilities.inbound_push or client.capabilities.inbound_pull):
         return []
     return [
         {
@@ -101,16 +102,14 @@ def matches(sms: ReceivedSms, config: ConfigType, region: str | None) -> bool:
     """Return whether a received SMS passes a trigger's filters."""
     if not sms.may_trigger:
         return False
-    if sender := config.get(CONF_SENDER):
-        if normalize_sender(str(sender), region) != sms.sender:
-            return False
-    if keyword := config.get(CONF_KEYWORD):
-        if (sms.keyword or "").casefold() != str(keyword).strip().casefold():
-            return False
-    if contains := config.get(CONF_TEXT_CONTAINS):
-        if str(contains).casefold() not in sms.text.casefold():
-            return False
-    return True
+    sender = config.get(CONF_SENDER)
+    if sender and normalize_sender(str(sender), region) != sms.sender:
+        return False
+    keyword = config.get(CONF_KEYWORD)
+    if keyword and (sms.keyword or "").casefold() != str(keyword).strip().casefold():
+        return False
+    contains = config.get(CONF_TEXT_CONTAINS)
+    return not (contains and str(contains).casefold() not in sms.text.casefold())
 
 
 async def async_attach_trigger(

@@ -30,18 +30,16 @@ class SmsReceivedEvent(SmsGatewayEntity, EventEntity):
     """Fires ``received`` for every inbound SMS, trusted or not."""
 
     _attr_translation_key = "sms_received"
-    _attr_event_types = [EVENT_RECEIVED]
 
     def __init__(self, entry: SmsGatewayConfigEntry) -> None:
         """Create the entity."""
         super().__init__(entry, "sms_received")
+        self._attr_event_types = [EVENT_RECEIVED]
 
     async def async_added_to_hass(self) -> None:
         """Follow the account's inbound messages."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self._entry.runtime_data.inbound.async_add_listener(self._received)
-        )
+        self.async_on_remove(self._entry.runtime_data.inbound.async_add_listener(self._received))
 
     @callback
     def _received(self, sms: ReceivedSms) -> None:

@@ -158,7 +158,12 @@ class InboundDispatcher:
         """Dispatch new messages; return how many were new."""
         new = 0
         async with self._lock:
-            fresh = [m for m in messages if m.message_id not in self._seen]
+            # Unseen, and once each: one delivery may repeat a message.
+            unseen: dict[str, InboundMessage] = {}
+            for m in messages:
+                if m.message_id not in self._seen:
+                    unseen.setdefault(m.message_id, m)
+            fresh = list(unseen.values())
             if not fresh:
                 return 0
             for message in fresh:

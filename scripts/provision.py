@@ -524,15 +524,28 @@ def dashboard_config(info: DemoInfo) -> dict[str, Any]:
     """Return the dashboard: balances, last delivery statuses, inbound SMS, the scene."""
     ent = info.entities
 
+    # Short tile names: the entities' own names start with the long account title.
+    names = {
+        "balance": "Balance",
+        "viber_balance": "Viber balance",
+        "last_delivery_status": "Last delivery status",
+        "sms_received": "SMS received",
+        "notify": "SMS to Alice",
+    }
+
     def tiles(*keys: str) -> list[dict[str, Any]]:
-        return [{"type": "tile", "entity": ent[k]} for k in keys if k in ent]
+        return [
+            {"type": "tile", "entity": ent[k], "name": names[k.split("_", 1)[1]]}
+            for k in keys
+            if k in ent
+        ]
 
     infobip = [
         {"type": "heading", "heading": "Infobip-compatible (simulator)"},
         *tiles("infobip_balance", "infobip_last_delivery_status", "infobip_sms_received"),
     ]
     if "infobip_notify" in ent:
-        infobip.append({"type": "tile", "entity": ent["infobip_notify"]})
+        infobip.append({"type": "tile", "entity": ent["infobip_notify"], "name": names["notify"]})
     sms365 = [
         {"type": "heading", "heading": "sms365 (simulator)"},
         *tiles("sms365_balance", "sms365_viber_balance", "sms365_last_delivery_status"),

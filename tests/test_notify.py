@@ -17,25 +17,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateway import notify as sms_notify
 from simulator.demo import VOIP_NUMBER
-from simulator.state import RecordedRequest
 from tests.conftest import ALICE, BOB, PROVIDERS, RunningSimulator
+from tests.wire import (
+    SIM_ACCOUNT,
+    SIM_PROVIDER,
+    form,
+    sends,
+    sent_numbers,
+    sent_sender,
+    sent_text,
+)
 
 MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
 
-SEND_PATHS = {
-    "/restapi/sms/1/text/advanced",
-    "/api/sms/send",
-    "/api/sms/bulk",
-    "/api/viber/send",
-    "/api/viber/bulk",
-    "/api-v2/index.php/sms/send",
-}
-SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
-SIM_ACCOUNT = {
-    "infobip": "infobip-demo",
-    "sms365": "sms365-demo",
-    "voip_communications": "voip-demo",
-}
 GOOD_SENDER = {"infobip": "Home", "sms365": "Home", "voip_communications": VOIP_NUMBER}
 # Legacy notify services each provider offers (besides the text one).
 EXTRA_SERVICES = {
@@ -43,39 +37,6 @@ EXTRA_SERVICES = {
     "sms365": {"_flash", "_viber"},
     "voip_communications": set(),
 }
-
-
-def sends(simulator: RunningSimulator) -> list[RecordedRequest]:
-    """Return the send requests the simulator got (not credential checks or polls)."""
-    return [
-        r
-        for r in simulator.state.requests
-        if r.path in SEND_PATHS and r.method == "POST" and (r.json or r.form)
-    ]
-
-
-def form(request: RecordedRequest) -> dict[str, str]:
-    assert request.form is not None
-    return {key: values[-1] for key, values in request.form.items()}
-
-
-def sent_text(request: RecordedRequest) -> str:
-    if request.json is not None:
-        return str(request.json["messages"][0]["text"])
-    fields = form(request)
-    return fields.get("msg") or fields["text"]
-
-
-def sent_numbers(request: RecordedRequest) -> list[str]:
-    if request.json is not None:
-        return [d["to"] for d in request.json["messages"][0]["destinations"]]
-    return form(request)["to"].split(",")
-
-
-def sent_sender(request: RecordedRequest) -> str | None:
-    if request.json is not None:
-        return request.json["messages"][0].get("from")
-    return form(request).get("from")
 
 
 def account_services(hass: HomeAssistant, provider: str) -> list[str]:

@@ -19,7 +19,7 @@ async def test_setup_unload_voip(
     assert hass.services.has_service("notify", "demo_voip_communications")
     assert not hass.services.has_service("notify", "demo_voip_communications_flash")
     states = {s.entity_id for s in hass.states.async_all()}
-    assert "notify.demo_voip_communications_sms_to_alice" in states, states
+    assert "notify.alice_sms" in states, states
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
@@ -99,15 +99,28 @@ async def test_setup_entities_and_device(
 ) -> None:
     entry = await make_entry(provider)
     assert entry.state is ConfigEntryState.LOADED
-    [device] = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    [device] = [d for d in devices if d.config_subentry_id is None]
     assert device.name == entry.title == f"Demo {provider}"
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     assert device.manufacturer == MANUFACTURER[provider]
     assert device.model == "SMS API account"
     assert device.identifiers == {(DOMAIN, f"{provider}:demo")}
+    # Each saved recipient has its own device, in its subentry, via the account's.
+    recipients = {d.config_subentry_id: d for d in devices if d.config_subentry_id is not None}
+    assert {s.subentry_id: s.title for s in entry.subentries.values()} == {
+        subentry_id: d.name for subentry_id, d in recipients.items()
+    }
+    for subentry_id, recipient in recipients.items():
+        assert recipient.via_device_id == device.id
+        assert recipient.model == "SMS recipient"
+        assert recipient.identifiers == {(DOMAIN, f"{provider}:demo_{subentry_id}")}
     entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert entities
-    assert {e.device_id for e in entities} == {device.id}
+    assert {e.device_id for e in entities if e.config_subentry_id is None} == {device.id}
+    for entity in entities:
+        if entity.config_subentry_id is not None:
+            assert entity.device_id == recipients[entity.config_subentry_id].id
     sensors = {e.entity_id for e in entities if e.domain == "sensor"}
     expected = {f"sensor.demo_{provider}_last_delivery_status"}
     if provider != "voip_communications":
@@ -132,8 +145,8 @@ async def test_two_accounts_two_devices(
         entry.entry_id: dr.async_entries_for_config_entry(device_registry, entry.entry_id)
         for entry in (first, second)
     }
-    assert [d.name for d in devices[first.entry_id]] == ["Demo infobip"]
-    assert [d.name for d in devices[second.entry_id]] == ["Demo sms365"]
+    assert sorted(d.name for d in devices[first.entry_id]) == ["Alice", "Bob", "Demo infobip"]
+    assert sorted(d.name for d in devices[second.entry_id]) == ["Alice", "Bob", "Demo sms365"]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -65,17 +65,17 @@ async def test_one_entity_per_recipient(
         if e.domain == "notify"
     ]
     assert sorted(e.entity_id for e in entities) == [
-        f"notify.demo_{provider}_sms_to_alice",
-        f"notify.demo_{provider}_sms_to_bob",
+        "notify.alice_sms",
+        "notify.bob_sms",
     ]
     subentries = {s.title: s.subentry_id for s in entry.subentries.values()}
     for entity in entities:
-        name = entity.entity_id.rsplit("_", 1)[1].title()
+        name = entity.entity_id.removeprefix("notify.").split("_")[0].title()
         assert entity.config_subentry_id == subentries[name]
-    state = hass.states.get(f"notify.demo_{provider}_sms_to_alice")
+    state = hass.states.get("notify.alice_sms")
     assert state is not None
     assert state.state == STATE_UNKNOWN
-    assert state.attributes["friendly_name"] == f"Demo {provider} SMS to Alice"
+    assert state.attributes["friendly_name"] == "Alice SMS"
     assert state.attributes["supported_features"] == 1  # title
 
 
@@ -104,8 +104,8 @@ async def test_only_recipient_subentries_get_entities(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert sorted(hass.states.async_entity_ids("notify")) == [
-        "notify.demo_infobip_sms_to_alice",
-        "notify.demo_infobip_sms_to_bob",
+        "notify.alice_sms",
+        "notify.bob_sms",
     ]
 
 
@@ -114,7 +114,7 @@ async def test_entity_sends_title_and_message(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
 ) -> None:
     await make_entry(provider, options={"sender": GOOD_SENDER[provider]})
-    entity_id = f"notify.demo_{provider}_sms_to_alice"
+    entity_id = "notify.alice_sms"
     await hass.services.async_call(
         "notify",
         "send_message",
@@ -132,7 +132,7 @@ async def test_entity_sends_title_and_message(
     await hass.services.async_call(
         "notify",
         "send_message",
-        {ATTR_ENTITY_ID: f"notify.demo_{provider}_sms_to_bob", "message": "Hello"},
+        {ATTR_ENTITY_ID: "notify.bob_sms", "message": "Hello"},
         blocking=True,
     )
     second = sends(simulator)[1]
@@ -145,7 +145,7 @@ async def test_entity_failure_raises(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
 ) -> None:
     await make_entry(provider)
-    entity_id = f"notify.demo_{provider}_sms_to_alice"
+    entity_id = "notify.alice_sms"
     # A provider that is down does not make the call fail: the message waits
     # in the outbox and goes out when the provider is back.
     simulator.state.add_fault(kind="status", provider=SIM_PROVIDER[provider], status=503)

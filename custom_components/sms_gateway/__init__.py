@@ -6,7 +6,12 @@ from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, discovery, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    discovery,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
@@ -19,6 +24,7 @@ from .coordinator import (
     SmsGatewayData,
     low_balance_issue_id,
 )
+from .entity import device_info
 from .inbound import InboundDispatcher
 from .outbox import Outbox
 from .providers import AuthenticationError, Channel, ProviderError, create_client
@@ -67,12 +73,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     inbound = InboundDispatcher(hass, entry, client)
     await inbound.async_load()
     outbox = Outbox(hass, entry, client, tracker, coordinator)
+    # The account's device exists before the platforms, whose recipient devices
+    # link to it by id.
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(entry)
+    )
     entry.runtime_data = SmsGatewayData(
         client=client,
         coordinator=coordinator,
         tracker=tracker,
         outbox=outbox,
         inbound=inbound,
+        device_id=device.id,
     )
     entry.async_on_unload(tracker.async_shutdown)
     entry.async_on_unload(inbound.async_shutdown)

@@ -44,6 +44,7 @@ class SmsGatewayData:
     tracker: DeliveryTracker
     outbox: Outbox
     inbound: InboundDispatcher
+    device_id: str  # the account's device; recipients' devices are reached through it
     legacy_services: list[BaseNotificationService] = field(default_factory=list)
 
 

@@ -22,7 +22,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
-import voluptuous as vol
+import probatio
 
 from .const import CONF_NUMBER, CONF_PROVIDER, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsGatewayConfigEntry
@@ -36,23 +36,23 @@ CONF_TEXT_CONTAINS = "text_contains"
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
     {
-        vol.Required(CONF_TYPE): vol.In([TRIGGER_SMS_RECEIVED]),
-        vol.Optional(CONF_SENDER): cv.string,
-        vol.Optional(CONF_KEYWORD): cv.string,
-        vol.Optional(CONF_TEXT_CONTAINS): cv.string,
+        probatio.Required(CONF_TYPE): probatio.In([TRIGGER_SMS_RECEIVED]),
+        probatio.Optional(CONF_SENDER): cv.string,
+        probatio.Optional(CONF_KEYWORD): cv.string,
+        probatio.Optional(CONF_TEXT_CONTAINS): cv.string,
     }
 )
 
 
 def _entry_for_device(hass: HomeAssistant, device_id: str) -> SmsGatewayConfigEntry | None:
+    """Return the account whose own device this is (not a recipient's device)."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is None:
+    if device is None or device.config_subentry_id is not None:
         return None
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN:
-            return entry
-    return None
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        return None
+    return entry
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
@@ -73,7 +73,7 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
 
 async def async_get_trigger_capabilities(
     hass: HomeAssistant, config: ConfigType
-) -> dict[str, vol.Schema]:
+) -> dict[str, probatio.Schema]:
     """Return the optional filters, offering the saved recipients as senders."""
     entry = _entry_for_device(hass, config[CONF_DEVICE_ID])
     options: list[SelectOptionDict] = []
@@ -84,15 +84,15 @@ async def async_get_trigger_capabilities(
             if s.subentry_type == SUBENTRY_RECIPIENT
         ]
     return {
-        "extra_fields": vol.Schema(
+        "extra_fields": probatio.Schema(
             {
-                vol.Optional(CONF_SENDER): SelectSelector(
+                probatio.Optional(CONF_SENDER): SelectSelector(
                     SelectSelectorConfig(
                         options=options, custom_value=True, mode=SelectSelectorMode.DROPDOWN
                     )
                 ),
-                vol.Optional(CONF_KEYWORD): TextSelector(),
-                vol.Optional(CONF_TEXT_CONTAINS): TextSelector(),
+                probatio.Optional(CONF_KEYWORD): TextSelector(),
+                probatio.Optional(CONF_TEXT_CONTAINS): TextSelector(),
             }
         )
     }

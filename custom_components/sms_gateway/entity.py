@@ -1,7 +1,15 @@
-"""Base entities: one device per provider account."""
+"""Base entities: one device per provider account, one per saved recipient.
+
+The account's device holds its sensors and its event entity. Each recipient
+subentry has a device of its own (as core's ntfy gives each topic one), linked
+to the account's device with ``via_device_id``: since Home Assistant 2026.8 a
+device belongs to one config entry and at most one subentry, so a recipient's
+entity must not sit on the account's device.
+"""
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -20,11 +28,26 @@ def device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
     """Return the device of a provider account."""
     provider = entry.data[CONF_PROVIDER]
     return DeviceInfo(
-        identifiers={(DOMAIN, entry.unique_id or entry.entry_id)},
+        identifiers={(DOMAIN, unique_id_base(entry))},
         name=entry.title,
         manufacturer=PROVIDER_NAMES.get(provider, provider),
         model="SMS API account",
         entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def recipient_device_info(
+    entry: SmsGatewayConfigEntry, subentry: ConfigSubentry, account_device_id: str
+) -> DeviceInfo:
+    """Return the device of a saved recipient, reached through the account."""
+    provider = entry.data[CONF_PROVIDER]
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{unique_id_base(entry)}_{subentry.subentry_id}")},
+        name=subentry.title,
+        manufacturer=PROVIDER_NAMES.get(provider, provider),
+        model="SMS recipient",
+        entry_type=DeviceEntryType.SERVICE,
+        via_device_id=account_device_id,
     )
 
 
@@ -34,9 +57,10 @@ def unique_id_base(entry: SmsGatewayConfigEntry) -> str:
 
 
 class SmsGatewayEntity(Entity):
-    """An entity of a provider account."""
+    """An entity of a provider account; pushed to, never polled."""
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
 
     def __init__(self, entry: SmsGatewayConfigEntry, key: str) -> None:
         """Attach the entity to the account's device."""

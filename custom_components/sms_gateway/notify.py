@@ -14,7 +14,7 @@ from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
 from .const import CONF_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsGatewayConfigEntry
-from .entity import SmsGatewayEntity
+from .entity import SmsGatewayEntity, recipient_device_info
 from .outbox import SendRequest, raise_for_failures
 from .providers import Channel
 from .services import request_from_data, validate_notify_data
@@ -46,8 +46,10 @@ class RecipientNotifyEntity(SmsGatewayEntity, NotifyEntity):
     def __init__(self, entry: SmsGatewayConfigEntry, subentry: ConfigSubentry) -> None:
         """Create the entity of a recipient subentry."""
         super().__init__(entry, f"recipient_{subentry.subentry_id}")
+        self._attr_device_info = recipient_device_info(
+            entry, subentry, entry.runtime_data.device_id
+        )
         self._number: str = subentry.data[CONF_NUMBER]
-        self._attr_translation_placeholders = {"name": subentry.title}
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message as a text SMS."""

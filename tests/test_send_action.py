@@ -11,9 +11,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous as vol
 
 from custom_components.sms_gateway.providers import InvalidRequestError, VoipCommunicationsClient
 from simulator.demo import VOIP_NUMBER
@@ -745,7 +745,7 @@ async def test_schema_errors(
 ) -> None:
     entry = await make_entry("infobip")
     data = {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x", **fields}
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(probatio.Invalid):
         await send(hass, data)
     assert sends(simulator) == []
 
@@ -759,7 +759,7 @@ async def test_schema_requires_fields(
         {"config_entry_id": entry.entry_id, "message": "x"},
         {"config_entry_id": entry.entry_id, "target": "Alice"},
     ):
-        with pytest.raises(vol.Invalid):
+        with pytest.raises(probatio.Invalid):
             await send(hass, data)
     assert sends(simulator) == []
 
@@ -1050,7 +1050,7 @@ async def test_websocket_error_codes(
         )
         return dict(await client.receive_json())
 
-    # Our user errors are also vol.Invalid (so REST answers 400): over the
+    # Our user errors are also probatio.Invalid (so REST answers 400): over the
     # websocket that is invalid_format, with the translated message.
     answer = await call({"message": "x", "channel": "flash"})
     assert not answer["success"]

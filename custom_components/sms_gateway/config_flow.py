@@ -58,7 +58,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
+import probatio
 
 from .const import (
     CONF_ACCEPT_ANY_SENDER,
@@ -122,23 +122,23 @@ SECRET_FIELDS: dict[str, str] = {
 _KEY_IS_ACCOUNT = frozenset({PROVIDER_SMS365})
 
 
-def credentials_fields(provider: str) -> dict[vol.Marker, Any]:
+def credentials_fields(provider: str) -> dict[probatio.Marker, Any]:
     """Return the API address and credential fields of a provider."""
     if provider == PROVIDER_INFOBIP:
         return {
-            vol.Required(CONF_URL, default=DEFAULT_URLS[PROVIDER_INFOBIP]): _URL,
-            vol.Required(CONF_USERNAME): _TEXT,
-            vol.Required(CONF_PASSWORD): _SECRET,
+            probatio.Required(CONF_URL, default=DEFAULT_URLS[PROVIDER_INFOBIP]): _URL,
+            probatio.Required(CONF_USERNAME): _TEXT,
+            probatio.Required(CONF_PASSWORD): _SECRET,
         }
     if provider == PROVIDER_SMS365:
         return {
-            vol.Required(CONF_API_KEY): _SECRET,
-            vol.Optional(CONF_URL): _URL,
+            probatio.Required(CONF_API_KEY): _SECRET,
+            probatio.Optional(CONF_URL): _URL,
         }
     return {
-        vol.Required(CONF_API_KEY): _TEXT,
-        vol.Required(CONF_API_PASSWORD): _SECRET,
-        vol.Optional(CONF_URL): _URL,
+        probatio.Required(CONF_API_KEY): _TEXT,
+        probatio.Required(CONF_API_PASSWORD): _SECRET,
+        probatio.Optional(CONF_URL): _URL,
     }
 
 
@@ -227,9 +227,9 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self._async_step_credentials(user_input[CONF_PROVIDER], None)
         return self.async_show_form(
             step_id="user",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_PROVIDER): SelectSelector(
+                    probatio.Required(CONF_PROVIDER): SelectSelector(
                         SelectSelectorConfig(
                             options=list(PROVIDERS),
                             mode=SelectSelectorMode.LIST,
@@ -279,7 +279,9 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                         },
                         options={CONF_SENDER: sender} if sender else {},
                     )
-        schema = vol.Schema({**credentials_fields(provider), vol.Optional(CONF_SENDER): _TEXT})
+        schema = probatio.Schema(
+            {**credentials_fields(provider), probatio.Optional(CONF_SENDER): _TEXT}
+        )
         return self.async_show_form(
             step_id=provider,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
@@ -307,7 +309,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self._async_update_account(entry, info, data, "reauth_successful")
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(secret): _SECRET}),
+            data_schema=probatio.Schema({probatio.Required(secret): _SECRET}),
             errors=errors,
             description_placeholders={"account": entry.title},
         )
@@ -337,7 +339,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(credentials_fields(provider)), user_input
+                probatio.Schema(credentials_fields(provider)), user_input
             ),
             errors=errors,
             description_placeholders={"account": entry.title},
@@ -404,12 +406,12 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             if CONF_DEFAULT_COUNTRY not in user_input and self.hass.config.country:
                 user_input[CONF_DEFAULT_COUNTRY] = self.hass.config.country
 
-        fields: dict[vol.Marker, Any] = {
-            vol.Optional(CONF_SENDER): _TEXT,
-            vol.Optional(CONF_DEFAULT_COUNTRY): CountrySelector(),
+        fields: dict[probatio.Marker, Any] = {
+            probatio.Optional(CONF_SENDER): _TEXT,
+            probatio.Optional(CONF_DEFAULT_COUNTRY): CountrySelector(),
         }
         if capabilities.balance:
-            fields[vol.Required(CONF_BALANCE_INTERVAL, default=DEFAULT_BALANCE_INTERVAL)] = (
+            fields[probatio.Required(CONF_BALANCE_INTERVAL, default=DEFAULT_BALANCE_INTERVAL)] = (
                 NumberSelector(
                     NumberSelectorConfig(
                         min=MIN_BALANCE_INTERVAL,
@@ -421,17 +423,17 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                 )
             )
             fields[
-                vol.Required(CONF_LOW_BALANCE_THRESHOLD, default=DEFAULT_LOW_BALANCE_THRESHOLD)
+                probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=DEFAULT_LOW_BALANCE_THRESHOLD)
             ] = NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX))
         if modes:
-            fields[vol.Required(CONF_REPORT_MODE, default=modes[0])] = SelectSelector(
+            fields[probatio.Required(CONF_REPORT_MODE, default=modes[0])] = SelectSelector(
                 SelectSelectorConfig(
                     options=modes,
                     mode=SelectSelectorMode.LIST,
                     translation_key=CONF_REPORT_MODE,
                 )
             )
-        fields[vol.Required(CONF_MAX_AGE, default=DEFAULT_MAX_AGE_HOURS)] = NumberSelector(
+        fields[probatio.Required(CONF_MAX_AGE, default=DEFAULT_MAX_AGE_HOURS)] = NumberSelector(
             NumberSelectorConfig(
                 min=1, max=72, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
             )
@@ -442,16 +444,16 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             if other.entry_id != self.config_entry.entry_id
         ]
         if others:
-            fields[vol.Optional(CONF_FALLBACK_ACCOUNT)] = SelectSelector(
+            fields[probatio.Optional(CONF_FALLBACK_ACCOUNT)] = SelectSelector(
                 SelectSelectorConfig(options=others, mode=SelectSelectorMode.DROPDOWN)
             )
         if capabilities.inbound_push or capabilities.inbound_pull:
-            fields[vol.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(
+            fields[probatio.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(
                 TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
             )
-            fields[vol.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
+            fields[probatio.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
         if capabilities.inbound_pull:
-            fields[vol.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
+            fields[probatio.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
                 NumberSelector(
                     NumberSelectorConfig(
                         min=0,
@@ -464,7 +466,7 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            data_schema=self.add_suggested_values_to_schema(probatio.Schema(fields), user_input),
             errors=errors,
             description_placeholders={"webhook_url": _webhook_url(self.hass, self.config_entry)},
         )
@@ -513,7 +515,9 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 )
         elif subentry is not None:
             user_input = dict(subentry.data)
-        schema = vol.Schema({vol.Required(CONF_NAME): _TEXT, vol.Required(CONF_NUMBER): _PHONE})
+        schema = probatio.Schema(
+            {probatio.Required(CONF_NAME): _TEXT, probatio.Required(CONF_NUMBER): _PHONE}
+        )
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),

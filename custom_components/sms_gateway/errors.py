@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.exceptions import ServiceValidationError
-import voluptuous as vol
+import probatio
 
 from .const import DOMAIN
 
 
-class SmsValidationError(ServiceValidationError, vol.Invalid):
+class SmsValidationError(ServiceValidationError, probatio.Invalid):
     """A mistake in an action call (invalid number, empty text, unsupported channel...).
 
-    A ServiceValidationError with a translated message, and also a vol.Invalid
+    A ServiceValidationError with a translated message, and also a probatio.Invalid
     so that Home Assistant's REST API answers it with HTTP 400 (it turns only
-    vol.Invalid into 400; any other error of an action is a 500 there). Over
+    probatio.Invalid into 400; any other error of an action is a 500 there). Over
     the websocket the caller gets the translated message either way.
     """
 

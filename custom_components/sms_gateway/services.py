@@ -14,7 +14,7 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
+import probatio
 
 from .const import (
     ATTR_BUTTON_TEXT,
@@ -38,34 +38,42 @@ ATTR_TARGET = "target"
 ATTR_MESSAGE = "message"
 ATTR_TITLE = "title"
 
-SEND_MESSAGE_SCHEMA = vol.Schema(
+SEND_MESSAGE_SCHEMA = probatio.Schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_TARGET): vol.All(cv.ensure_list, [cv.string], vol.Length(min=1)),
-        vol.Required(ATTR_MESSAGE): cv.string,
-        vol.Optional(ATTR_TITLE): cv.string,
-        vol.Optional(ATTR_CHANNEL, default=Channel.SMS.value): vol.In([c.value for c in Channel]),
-        vol.Optional(ATTR_SENDER): cv.string,
-        vol.Optional(ATTR_SMS_FALLBACK, default=True): cv.boolean,
-        vol.Optional(ATTR_SEND_AT): cv.datetime,
-        vol.Optional(ATTR_IMAGE_URL): cv.url,
-        vol.Optional(ATTR_BUTTON_TEXT): cv.string,
-        vol.Optional(ATTR_BUTTON_URL): cv.url,
-        vol.Optional(ATTR_VALIDITY): vol.All(vol.Coerce(int), vol.Range(min=1, max=86400)),
+        probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        probatio.Required(ATTR_TARGET): probatio.All(
+            cv.ensure_list, [cv.string], probatio.Length(min=1)
+        ),
+        probatio.Required(ATTR_MESSAGE): cv.string,
+        probatio.Optional(ATTR_TITLE): cv.string,
+        probatio.Optional(ATTR_CHANNEL, default=Channel.SMS.value): probatio.In(
+            [c.value for c in Channel]
+        ),
+        probatio.Optional(ATTR_SENDER): cv.string,
+        probatio.Optional(ATTR_SMS_FALLBACK, default=True): cv.boolean,
+        probatio.Optional(ATTR_SEND_AT): cv.datetime,
+        probatio.Optional(ATTR_IMAGE_URL): cv.url,
+        probatio.Optional(ATTR_BUTTON_TEXT): cv.string,
+        probatio.Optional(ATTR_BUTTON_URL): cv.url,
+        probatio.Optional(ATTR_VALIDITY): probatio.All(
+            probatio.Coerce(int), probatio.Range(min=1, max=86400)
+        ),
     }
 )
 
 
 # The ``data`` of the legacy notify services.
-NOTIFY_DATA_SCHEMA = vol.Schema(
+NOTIFY_DATA_SCHEMA = probatio.Schema(
     {
-        vol.Optional(ATTR_SENDER): cv.string,
-        vol.Optional(ATTR_SMS_FALLBACK): cv.boolean,
-        vol.Optional(ATTR_SEND_AT): cv.datetime,
-        vol.Optional(ATTR_IMAGE_URL): cv.url,
-        vol.Optional(ATTR_BUTTON_TEXT): cv.string,
-        vol.Optional(ATTR_BUTTON_URL): cv.url,
-        vol.Optional(ATTR_VALIDITY): vol.All(vol.Coerce(int), vol.Range(min=1, max=86400)),
+        probatio.Optional(ATTR_SENDER): cv.string,
+        probatio.Optional(ATTR_SMS_FALLBACK): cv.boolean,
+        probatio.Optional(ATTR_SEND_AT): cv.datetime,
+        probatio.Optional(ATTR_IMAGE_URL): cv.url,
+        probatio.Optional(ATTR_BUTTON_TEXT): cv.string,
+        probatio.Optional(ATTR_BUTTON_URL): cv.url,
+        probatio.Optional(ATTR_VALIDITY): probatio.All(
+            probatio.Coerce(int), probatio.Range(min=1, max=86400)
+        ),
     }
 )
 
@@ -74,7 +82,7 @@ def validate_notify_data(data: object) -> dict[str, object]:
     """Validate a legacy notify call's ``data``, raising a translated error."""
     try:
         return dict(NOTIFY_DATA_SCHEMA(data or {}))
-    except vol.Invalid as err:
+    except probatio.Invalid as err:
         raise SmsValidationError("invalid_notify_data", error=str(err)) from err
 
 

@@ -13,7 +13,6 @@ import logging
 from typing import Any, ClassVar
 
 from aiohttp import (
-    BasicAuth,
     ClientConnectorError,
     ClientError,
     ClientSession,
@@ -201,7 +200,6 @@ class ProviderClient(ABC):
         data: Mapping[str, str] | bytes | str | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
-        auth: BasicAuth | None = None,
     ) -> RawResponse:
         """Make a request and map transport and HTTP failures to ProviderErrors.
 
@@ -220,7 +218,6 @@ class ProviderClient(ABC):
                 data=data,
                 json=json_body,
                 headers=headers,
-                auth=auth,
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as response:

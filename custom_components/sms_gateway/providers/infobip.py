@@ -85,7 +85,7 @@ import json
 from typing import Any, ClassVar
 import uuid
 
-from aiohttp import BasicAuth, ClientSession
+from aiohttp import ClientSession, encode_basic_auth
 from yarl import URL
 
 from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse
@@ -673,7 +673,7 @@ class InfobipClient(ProviderClient):
         super().__init__(session, base_url=base_url, timeout=timeout)
         self._username = username
         self._password = password
-        self._auth = BasicAuth(username, password)
+        self._authorization = encode_basic_auth(username, password)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -686,12 +686,10 @@ class InfobipClient(ProviderClient):
         body: Any = None,
     ) -> Any:
         """Make a request and return its decoded JSON answer."""
-        headers = {"Accept": JSON_TYPE}
+        headers = {"Accept": JSON_TYPE, "Authorization": self._authorization}
         if body is not None:
             headers["Content-Type"] = JSON_TYPE
-        raw = await self._request(
-            method, path, params=params, json_body=body, headers=headers, auth=self._auth
-        )
+        raw = await self._request(method, path, params=params, json_body=body, headers=headers)
         if not 200 <= raw.status < 300:
             raise self._refusal(raw)
         return self._json(raw)

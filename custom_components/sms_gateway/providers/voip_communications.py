@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from aiohttp import BasicAuth, ClientSession
+from aiohttp import ClientSession, encode_basic_auth
 
 from .base import DEFAULT_TIMEOUT, ProviderClient, as_dict, as_list
 from .errors import InvalidRequestError, ProtocolError
@@ -161,11 +161,11 @@ class VoipCommunicationsClient(ProviderClient):
         """Create the client."""
         super().__init__(session, base_url=base_url, timeout=timeout)
         self._api_key = api_key
-        self._auth = BasicAuth(api_key, api_password)
+        self._headers = {"Authorization": encode_basic_auth(api_key, api_password)}
 
     async def validate_credentials(self) -> AccountInfo:
         """Check the credentials with a request that cannot send anything."""
-        await self._request("POST", SEND_PATH, data={}, auth=self._auth)
+        await self._request("POST", SEND_PATH, data={}, headers=self._headers)
         return AccountInfo(
             account_id=f"{self.provider}:{self._api_key}",
             title=f"voip-communications.net ({self._api_key})",
@@ -177,7 +177,7 @@ class VoipCommunicationsClient(ProviderClient):
             form["from"] = validate_sender(message.sender, self.capabilities.sender_rules)
         if message.send_at is not None:
             form["delivery_date"] = message.send_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-        raw = await self._request("POST", SEND_PATH, data=form, auth=self._auth)
+        raw = await self._request("POST", SEND_PATH, data=form, headers=self._headers)
         body = as_dict(self._json(raw), self, "the answer")
         if raw.status != 200:
             desc = body.get("code_desc") or f"HTTP {raw.status}"

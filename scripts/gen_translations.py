@@ -5,7 +5,7 @@ the rendered file. References like ``[%key:common::config_flow::data::username%]
 are resolved from Home Assistant's own strings, or from ours
 (``[%key:component::sms_gateway::...%]``).
 
-Usage: .venv/bin/python scripts/gen_translations.py [--check]
+Usage: scripts/py scripts/gen_translations.py [--check]
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 import re
 
+from homeassistant.const import __version__ as ha_version
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,12 +43,31 @@ def test_manifest() -> None:
     assert set(manifest["requirements"]) == pinned
 
 
+def pinned_home_assistant(requirements: str) -> str:
+    """Return the Home Assistant version a requirements file pins."""
+    match = re.search(r"^homeassistant==(\S+)$", (ROOT / requirements).read_text(), re.MULTILINE)
+    assert match is not None, requirements
+    return match.group(1)
+
+
 def test_hacs_json() -> None:
     hacs = json.loads((ROOT / "hacs.json").read_text())
     assert set(hacs) <= HACS_KEYS
-    assert hacs["homeassistant"] == "2025.4.0"
+    # The declared minimum is the version the minimum CI leg tests.
+    assert hacs["homeassistant"] == pinned_home_assistant("requirements_min.txt")
 
 
+def test_manifest_version_matches_a_release_tag() -> None:
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    project = (ROOT / "pyproject.toml").read_text()
+    assert f'version = "{manifest["version"]}"' in project
+
+
+@pytest.mark.skipif(
+    pinned_home_assistant("requirements_test.txt") != ha_version,
+    reason="en.json is rendered with the newest Home Assistant's common strings",
+)
 def test_english_translation_is_rendered_from_strings() -> None:
     import importlib.util
 
@@ -63,7 +83,7 @@ def test_english_translation_is_rendered_from_strings() -> None:
     assert json.loads((COMPONENT / "translations" / "en.json").read_text()) == rendered
 
 
-# APIs removed from Home Assistant between 2025.4 and 2026.11.
+# APIs removed from Home Assistant before our minimum version.
 REMOVED_APIS = [
     r"hass\.helpers\b",
     r"async_forward_entry_setup\(",

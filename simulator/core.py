@@ -48,9 +48,14 @@ class Pusher:
             await self._session.close()
 
     async def drain(self) -> None:
-        """Wait until every push started so far has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait until every push started so far (or by those) has finished.
+
+        Only unfinished tasks are awaited: a finished task leaves ``_tasks`` in a
+        done callback that runs later, and awaiting already-finished tasks does
+        not yield to the loop, so waiting for ``_tasks`` to empty would spin.
+        """
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.wait(pending)
 
     def push(
         self,

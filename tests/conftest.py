@@ -6,6 +6,7 @@ import custom_components.sms_gateway  # noqa: F401  # isort: skip
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+import logging
 
 from aiohttp import ClientSession, web
 from homeassistant.core import HomeAssistant
@@ -21,6 +22,45 @@ from simulator.demo import add_demo_accounts
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterator[None]:
     """Let Home Assistant load custom_components/sms_gateway in every test."""
     return
+
+
+class DeprecationReports(logging.Handler):
+    """Collects what Home Assistant reports about our integration's use of its APIs.
+
+    Home Assistant's frame helper logs "Detected that custom integration
+    'sms_gateway' ..." (deprecated API, wrong thread, moved devices ...) instead
+    of raising for custom integrations; helpers.deprecation logs similar lines.
+    """
+
+    def __init__(self) -> None:
+        """Collect WARNING and above."""
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep a record that names our integration and reports a misuse."""
+        message = record.getMessage()
+        if "sms_gateway" in message and (
+            "Detected that custom integration" in message
+            or "Detected code that" in message
+            or "deprecated" in message.casefold()
+        ):
+            self.reports.append(message)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_deprecation_reports() -> Iterator[DeprecationReports]:
+    """Fail any test during which Home Assistant reported a misuse by sms_gateway."""
+    handler = DeprecationReports()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+    assert not handler.reports, "Home Assistant reported sms_gateway:\n" + "\n".join(
+        handler.reports
+    )
 
 
 @dataclass
@@ -46,7 +86,9 @@ async def simulator(socket_enabled: None) -> AsyncIterator[RunningSimulator]:
     state = SimulatorState()
     add_demo_accounts(state)
     app = create_app(state)
-    runner = web.AppRunner(app, handle_signals=False)
+    # No access log: aiohttp's access logger reads time.localtime().tm_gmtoff,
+    # which freezegun's clock (the tests' freezer) leaves None.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -102,7 +144,7 @@ async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", record)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -10,7 +10,7 @@ from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -107,6 +107,40 @@ async def test_only_recipient_subentries_get_entities(
         "notify.alice_sms",
         "notify.bob_sms",
     ]
+
+
+async def test_entity_of_an_older_install_keeps_its_id_on_the_recipients_device(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """0.1 named the entity after the account and put it on the account's device."""
+    entry = await make_entry("infobip", setup=False)
+    alice = next(s for s in entry.subentries.values() if s.title == "Alice")
+    old = entity_registry.async_get_or_create(
+        "notify",
+        "sms_gateway",
+        f"infobip:demo_recipient_{alice.subentry_id}",
+        config_entry=entry,
+        config_subentry_id=alice.subentry_id,
+        suggested_object_id="demo_infobip_sms_to_alice",
+    )
+    assert old.entity_id == "notify.demo_infobip_sms_to_alice"
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    moved = entity_registry.async_get(old.entity_id)
+    assert moved is not None
+    assert moved.device_id is not None
+    device = device_registry.async_get(moved.device_id)
+    assert device is not None
+    assert (device.name, device.config_subentry_id) == ("Alice", alice.subentry_id)
+    state = hass.states.get(old.entity_id)
+    assert state is not None
+    assert state.state == STATE_UNKNOWN
+    assert hass.states.get("notify.alice_sms") is None
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -86,9 +86,12 @@ def _entity_snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> list[dict[s
                 "original_device_class": reg.original_device_class,
                 "unit_of_measurement": reg.unit_of_measurement,
                 "entity_category": reg.entity_category,
-                "capabilities": reg.capabilities,
+                "capabilities": (
+                    {str(k): v for k, v in reg.capabilities.items()} if reg.capabilities else None
+                ),
                 "state": state.state if state else None,
-                "attributes": dict(state.attributes) if state else None,
+                # Plain keys: newer Home Assistant uses an EntityStateAttribute StrEnum.
+                "attributes": {str(k): v for k, v in state.attributes.items()} if state else None,
             }
         )
     return items

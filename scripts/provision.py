@@ -314,6 +314,22 @@ async def onboard(
     return str(tokens["access_token"])
 
 
+async def confirm_http_config(ws: HassWebSocket) -> bool:
+    """Confirm the HTTP server settings taken from configuration.yaml.
+
+    Since Home Assistant 2026.8 the ``http:`` YAML (our port and 127.0.0.1) is
+    imported once as a *pending* configuration that the admin confirms in a
+    dialog; unconfirmed, it reverts to the defaults (port 8123, every
+    interface) after 5 minutes. This is that dialog's "Confirm". Returns
+    whether anything was waiting for confirmation.
+    """
+    config = await ws.call("http/config")
+    if not config or config.get("pending") is None or config["pending"].get("error"):
+        return False
+    await ws.call("http/config/promote")
+    return True
+
+
 async def create_long_lived_token(ws: HassWebSocket) -> str:
     """Create a long-lived access token (10 years) for the demo."""
     token = await ws.call(
@@ -685,6 +701,8 @@ async def provision(
     await wait_until_running(rest)
     ws = await HassWebSocket.connect(session, hass_url, info.token)
     try:
+        if await confirm_http_config(ws):
+            log("http: confirmed the server settings of configuration.yaml")
         if not info.infobip_entry_id:
             log("config flow: Infobip-compatible account (simulator)")
             info.infobip_entry_id = await add_account(

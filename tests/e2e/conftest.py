@@ -3,7 +3,7 @@
 Run with ``scripts/test --e2e`` (which installs Chromium and Playwright first),
 or directly::
 
-    .venv/bin/python -m pytest -p no:homeassistant --confcutdir=tests/e2e tests/e2e
+    scripts/py -m pytest -p no:homeassistant --confcutdir=tests/e2e tests/e2e
 
 The session fixture :func:`e2e` picks free ports, writes a temporary
 configuration directory (a copy of ``config/configuration.yaml`` on the chosen
@@ -266,6 +266,22 @@ class E2E:
                 errors.append("\n".join(lines[index : index + 15]))
         return errors
 
+    def deprecation_reports(self) -> list[str]:
+        """Return what Home Assistant reported about our use of its APIs.
+
+        The frame helper logs "Detected that custom integration 'sms_gateway'
+        ..." (deprecated API, moved device, wrong thread), helpers.deprecation
+        logs "... is deprecated ..." lines; either, naming us, is a failure.
+        """
+        if not self.hass_log.is_file():
+            return []
+        return [
+            line
+            for line in self.hass_log.read_text(encoding="utf-8", errors="replace").splitlines()
+            if "sms_gateway" in line
+            and ("Detected that custom integration" in line or "deprecated" in line.casefold())
+        ]
+
     def log_tails(self) -> str:
         """Return the tails of both logs, for failure reports."""
         return (
@@ -379,6 +395,8 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     if running is not None:
         errors = running.integration_errors()
         assert not errors, "custom_components.sms_gateway logged errors:\n" + "\n".join(errors)
+        reports = running.deprecation_reports()
+        assert not reports, "Home Assistant reported sms_gateway:\n" + "\n".join(reports)
 
 
 @pytest.hookimpl(hookwrapper=True)

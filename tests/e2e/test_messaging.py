@@ -127,8 +127,8 @@ def test_send_action_sms365_text_flash_viber(e2e: E2E) -> None:
 
 def test_notify_entity_sends_text_to_the_saved_recipient(e2e: E2E) -> None:
     """``notify.send_message`` on the recipient's notify entity sends a text SMS to Alice."""
-    entity = f"notify.{slugify(legacy_service(e2e, e2e.info.infobip_entry_id))}_sms_to_alice"
-    assert e2e.state(entity)["attributes"]["friendly_name"].endswith("SMS to Alice")
+    entity = "notify.alice_sms"
+    assert e2e.state(entity)["attributes"]["friendly_name"] == "Alice SMS"
     seq = e2e.last_seq()
     answer = e2e.call("notify", "send_message", {"entity_id": entity, "message": "E2E entity"})
     assert answer.status_code == 200, answer.text
@@ -272,3 +272,29 @@ def test_balance_sensor_equals_the_providers_balance_after_sending(e2e: E2E) -> 
                 return None
 
         wait_until(matches, f"{sensor} = {after}", timeout=20)
+
+
+def test_recipient_has_its_own_device_and_the_account_keeps_its_entities(e2e: E2E) -> None:
+    """The recipient added through its subentry flow got a device of its own.
+
+    Home Assistant 2026.8+ ties a device to one subentry at most: a recipient's
+    notify entity on the account's device moved that device into the subentry,
+    and the account's event entity was deleted with it.
+    """
+    entry_id = e2e.info.infobip_entry_id
+    devices = [
+        d for d in e2e.ws("config/device_registry/list")["result"] if d["config_entry_id"] == entry_id
+    ]
+    account = [d for d in devices if d["config_subentry_id"] is None]
+    recipients = [d for d in devices if d["config_subentry_id"] is not None]
+    assert len(account) == 1, devices
+    assert [d["name"] for d in recipients] == ["Alice"], devices
+    assert recipients[0]["config_subentry_id"] == e2e.info.recipient_subentry_id
+    assert recipients[0]["via_device_id"] == account[0]["id"]
+    registry = e2e.ws("config/entity_registry/list")["result"]
+    by_id = {entity["entity_id"]: entity for entity in registry}
+    event = e2e.info.entities["infobip_sms_received"]
+    assert by_id[event]["device_id"] == account[0]["id"]
+    assert by_id["notify.alice_sms"]["device_id"] == recipients[0]["id"]
+    assert e2e.state(event)["state"] != "unavailable"
+    assert e2e.state("notify.alice_sms")["state"] != "unavailable"

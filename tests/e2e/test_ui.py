@@ -94,23 +94,26 @@ def test_add_account_through_the_ui_and_open_its_device(e2e: E2E, page: sync_api
     page.goto(e2e.hass_url + "/config/integrations/dashboard")
     page.get_by_role("button", name=re.compile("Add integration", re.IGNORECASE)).click()
     picker = page.locator("dialog-add-integration")
-    picker.locator("search-input input").first.fill("SMS Gateway")
+    picker.get_by_placeholder(re.compile("Search", re.IGNORECASE)).first.fill("SMS Gateway")
     picker.locator("ha-integration-list-item", has_text="SMS Gateway").first.click()
     dialog = page.locator("dialog-data-entry-flow")
     dialog.get_by_text("Choose your SMS provider").wait_for()
     dialog.get_by_text("voip-communications.net").first.wait_for()
     screenshot(page, "config-flow-provider")
-    dialog.get_by_label("voip-communications.net").check()
+    dialog.get_by_role("radio", name=re.compile("voip-communications")).click()
     dialog.get_by_role("button", name=re.compile("Submit|Next")).click()
 
-    dialog.get_by_label("API password").wait_for()
-    dialog.get_by_label("API key").fill(VOIP_API_KEY)
-    dialog.get_by_label("API password").fill(VOIP_API_PASSWORD)
-    dialog.get_by_label("API address").fill(e2e.sim_url + "/api-v2/index.php")
+    # The form's fields, by the names of the flow's schema keys.
+    dialog.locator("input[name=api_password]").wait_for()
+    dialog.locator("input[name=api_key]").fill(VOIP_API_KEY)
+    dialog.locator("input[name=api_password]").fill(VOIP_API_PASSWORD)
+    dialog.locator("input[name=url]").fill(e2e.sim_url + "/api-v2/index.php")
     screenshot(page, "config-flow-credentials")
     dialog.get_by_role("button", name=re.compile("Submit|Next")).click()
 
-    dialog.get_by_text(re.compile("Created configuration|Success", re.IGNORECASE)).first.wait_for()
+    dialog.get_by_text(
+        re.compile("Created configuration|Success|Name and assign", re.IGNORECASE)
+    ).first.wait_for()
     added = wait_until(
         lambda: {k: v for k, v in sms_gateway_entries(e2e).items() if k not in before},
         "the new config entry",
@@ -124,7 +127,9 @@ def test_add_account_through_the_ui_and_open_its_device(e2e: E2E, page: sync_api
     wait_until(lambda: e2e.entry_state(entry_id) == "loaded", f"{title} loaded", timeout=30)
 
     devices = e2e.ws("config/device_registry/list")["result"]
-    device = next(d for d in devices if entry_id in d["config_entries"])
+    device = next(
+        d for d in devices if d["config_entry_id"] == entry_id and d["config_subentry_id"] is None
+    )
     page.goto(f"{e2e.hass_url}/config/devices/device/{device['id']}")
     page.get_by_text(device["name_by_user"] or device["name"]).first.wait_for()
     page.get_by_text("Last delivery status").first.wait_for()

@@ -283,7 +283,9 @@ def test_recipient_has_its_own_device_and_the_account_keeps_its_entities(e2e: E2
     """
     entry_id = e2e.info.infobip_entry_id
     devices = [
-        d for d in e2e.ws("config/device_registry/list")["result"] if d["config_entry_id"] == entry_id
+        d
+        for d in e2e.ws("config/device_registry/list")["result"]
+        if d["config_entry_id"] == entry_id
     ]
     account = [d for d in devices if d["config_subentry_id"] is None]
     recipients = [d for d in devices if d["config_subentry_id"] is not None]

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
 import socket
+import time
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +35,7 @@ from custom_components.sms_gateway.outbox import (
     MAX_CONCURRENT_REQUESTS,
     Outbox,
     backoff,
+    core as outbox_core,
 )
 from simulator import app as simulator_app
 from simulator.state import Message, RecordedRequest
@@ -84,8 +86,12 @@ def outbox_of(entry: MockConfigEntry) -> Outbox:
     return box
 
 
-def stored(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[dict[str, Any]]:
-    """Return the messages the outbox has written to storage."""
+async def stored(
+    hass: HomeAssistant, hass_storage: dict[str, Any], entry: MockConfigEntry
+) -> list[dict[str, Any]]:
+    """Return the messages the outbox has written to storage (pending writes flushed)."""
+    if entry.state is ConfigEntryState.LOADED:
+        await outbox_of(entry).async_flush()
     data = hass_storage.get(f"{DOMAIN}.{entry.entry_id}.outbox")
     if data is None:
         return []
@@ -199,7 +205,7 @@ async def test_outage_every_message_delivered_once(
     assert accepted(simulator) == []
     box = outbox_of(entry)
     assert len(box.queue) == total
-    assert len(stored(hass_storage, entry)) == total
+    assert len(await stored(hass, hass_storage, entry)) == total
 
     await advance(hass, freezer, BACKOFF_BASE)  # still down: a second attempt each
     assert accepted(simulator) == []
@@ -223,7 +229,7 @@ async def test_outage_every_message_delivered_once(
     assert len(delivered) == total
     assert {m.to for m in delivered} == {number(i).lstrip("+") for i in range(total)}
     assert box.queue == {}
-    assert stored(hass_storage, entry) == []
+    assert (await stored(hass, hass_storage, entry)) == []
     assert Counter(e.data["status"] for e in events) == {"accepted": total}
     if provider == "infobip":
         # Retries carried the same messageId: the one the provider kept.
@@ -246,8 +252,8 @@ async def test_restart_mid_outage(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
-    assert len(stored(hass_storage, entry)) == 50
-    assert all(not m["in_flight"] for m in stored(hass_storage, entry))
+    assert len(await stored(hass, hass_storage, entry)) == 50
+    assert all(m["state"] == "queued" for m in await stored(hass, hass_storage, entry))
 
     await advance(hass, freezer, 3600)  # stopped: nothing happens
     assert accepted(simulator) == []
@@ -258,7 +264,7 @@ async def test_restart_mid_outage(
     texts = Counter(m.text for m in accepted(simulator))
     assert texts == Counter({f"restart message {index}": 1 for index in range(50)})
     assert outbox_of(entry).queue == {}
-    assert stored(hass_storage, entry) == []
+    assert (await stored(hass, hass_storage, entry)) == []
 
 
 def _stored_message(message_id: str, *, in_flight: bool, created: float) -> dict[str, Any]:
@@ -360,7 +366,7 @@ async def test_in_flight_at_restart_without_idempotency_is_unknown(
         "count": "1",
         "recipients": ALICE,
     }
-    assert stored(hass_storage, entry) == []
+    assert (await stored(hass, hass_storage, entry)) == []
 
 
 # -- ambiguous failures ---------------------------------------------------------------------------
@@ -437,7 +443,7 @@ async def test_ambiguous_timeout_sms365_marked_unknown(
     assert found.translation_placeholders is not None
     assert found.translation_placeholders["recipients"] == f"{ALICE}, {BOB}"
     assert outbox_of(entry).queue == {}
-    assert stored(hass_storage, entry) == []
+    assert (await stored(hass, hass_storage, entry)) == []
 
 
 # -- refusals, permanent errors ---------------------------------------------------------------------
@@ -482,7 +488,7 @@ async def test_insufficient_balance_is_immediate(
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "insufficient_balance"
     assert outbox_of(entry).queue == {}
-    assert stored(hass_storage, entry) == []
+    assert (await stored(hass, hass_storage, entry)) == []
     assert issue(hass, f"insufficient_balance_{entry.entry_id}") is not None
     # Topped up: the next send clears the notice.
     simulator.state.accounts[account].balance = 50
@@ -509,28 +515,51 @@ async def test_auth_failure_starts_reauth_nothing_queued(
     ]
     assert [f["context"]["entry_id"] for f in flows] == [entry.entry_id]
     assert outbox_of(entry).queue == {}
-    assert stored(hass_storage, entry) == []
+    assert (await stored(hass, hass_storage, entry)) == []
 
 
-async def test_auth_failure_on_retry_rejects_and_starts_reauth(
+async def test_auth_failure_on_retry_holds_the_queue_until_reauth(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     make_entry: MakeEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Credentials refused after an outage (sms365's IP whitelist, a new ISP address).
+
+    Before: every queued message was tried, got the auth error and was dropped
+    as rejected. Now the queue is held (no more attempts), reauth starts, and
+    after reauthentication the messages go out once.
+    """
     entry = await make_entry("infobip")
-    simulator.state.add_fault(kind="status", provider="infobip", status=503)
-    simulator.state.add_fault(kind="status", provider="infobip", status=401)
+    simulator.state.add_fault(kind="status", provider="infobip", status=503, count=3)
     events = async_capture_events(hass, EVENT)
-    await send(hass, entry, "Alice", "x")
+    await send(hass, entry, "Alice", "first")
+    await send(hass, entry, "Bob", "second")
+    await send(hass, entry, "Alice", "third")
+    simulator.state.faults.clear()
+    simulator.state.add_fault(kind="status", provider="infobip", status=401, count=FOREVER)
     await advance(hass, freezer, BACKOFF_BASE)
-    assert [(e.data["to"], e.data["status"], e.data["error"]) for e in events] == [
-        (ALICE, "rejected", "authentication")
-    ]
+    box = outbox_of(entry)
+    assert len(box.queue) == 3
+    assert box.held_for_auth
+    assert events == []
+    assert [
+        f["context"]["entry_id"]
+        for f in hass.config_entries.flow.async_progress()
+        if f["context"]["source"] == SOURCE_REAUTH
+    ] == [entry.entry_id]
+    tried = len(send_requests(simulator))
+    await advance(hass, freezer, BACKOFF_MAX)  # held: nothing is tried meanwhile
+    assert len(send_requests(simulator)) == tried
+    assert len(box.queue) == 3
+
+    # Reauthenticated: the account reloads and sends what waited, once each.
+    simulator.state.faults.clear()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await advance(hass, freezer, 0)
+    assert sorted(m.text for m in accepted(simulator)) == ["first", "second", "third"]
     assert outbox_of(entry).queue == {}
-    assert any(
-        f["context"]["source"] == SOURCE_REAUTH for f in hass.config_entries.flow.async_progress()
-    )
+    assert sorted(e.data["status"] for e in events) == ["accepted"] * 3
 
 
 async def test_per_recipient_rejection_on_retry_is_reported(
@@ -564,7 +593,7 @@ async def test_full_outbox_refuses_and_drops_nothing(
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(outbox_module, "MAX_QUEUED", 10)
+    monkeypatch.setattr(outbox_core, "MAX_QUEUED", 10)
     entry = await make_entry("sms365")
     simulator.state.add_fault(kind="status", provider="sms365", status=503, count=FOREVER)
     for index in range(9):
@@ -933,3 +962,204 @@ async def test_scheduled_message_whose_time_passed_goes_at_once(
     assert "sendAt" in requests[0].json["messages"][0]
     assert "sendAt" not in requests[-1].json["messages"][0]
     assert [m.text for m in accepted(simulator)] == ["scheduled"]
+
+
+# -- faults homes really have (each failed on the outbox before the rebuild) -------------------
+
+
+async def test_answer_lost_on_the_primary_never_moves_to_the_fallback(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An Infobip send whose answer was lost may have gone out: only its own id may retry it.
+
+    Before: after the failover grace period it was handed to the fallback
+    account, which sent it a second time.
+    """
+    primary, _fallback = await _pair(hass, make_entry)
+    # The provider processes the request, then the connection resets: ambiguous.
+    simulator.state.add_fault(kind="drop", provider="infobip", count=FOREVER)
+    response = await send(hass, primary, "Alice", "maybe sent")
+    assert [i["status"] for i in response["results"]] == ["queued"]
+    for _ in range(6):
+        await advance(hass, freezer, FAILOVER_GRACE)
+    assert [m.provider for m in simulator.state.messages.values()] == []
+    assert [m.provider for m in accepted(simulator) if m.provider == "sms365"] == []
+    (queued,) = outbox_of(primary).queue.values()
+    assert queued.maybe_sent
+
+    simulator.state.faults.clear()
+    await advance(hass, freezer, BACKOFF_MAX)
+    (message,) = accepted(simulator)
+    assert (message.provider, message.id) == ("infobip", queued.id)
+    assert outbox_of(primary).queue == {}
+
+
+async def test_an_unexpected_error_is_contained_and_the_queue_goes_on(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A parser bug (here: a Retry-After of '²') in one send.
+
+    Before: the message stayed "in flight" for ever and the retry loop stopped
+    before re-arming its timer, so the whole outbox stalled.
+    """
+    entry = await make_entry("infobip")
+    events = async_capture_events(hass, EVENT)
+    simulator.state.add_fault(kind="status", provider="infobip", status=503, count=1)
+    await send(hass, entry, "Alice", "waits first")
+    simulator.state.add_fault(
+        kind="status", provider="infobip", status=429, retry_after="²", count=1
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, entry, "Bob", "hits the bug")
+    assert err.value.translation_key == "delivery_unknown"
+    found = issue(hass, f"delivery_unknown_{entry.entry_id}")
+    assert found is not None
+    # The loop goes on: the waiting message is retried and sent.
+    await advance(hass, freezer, BACKOFF_BASE)
+    assert [m.text for m in accepted(simulator)] == ["waits first"]
+    assert outbox_of(entry).queue == {}
+    assert ("unknown", "delivery_unknown") in {(e.data["status"], e.data["error"]) for e in events}
+    # And later sends work as usual.
+    response = await send(hass, entry, "Bob", "after")
+    assert [i["status"] for i in response["results"]] == ["accepted"]
+
+
+@pytest.mark.parametrize("retry_after", ["999999999999", "86400"])
+async def test_retry_after_is_clamped_to_an_hour(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+    retry_after: str,
+) -> None:
+    """Before: 999999999999 raised 'year out of range' on every later send; 86400 let
+    everything queued expire (24 h maximum age)."""
+    entry = await make_entry("infobip")
+    simulator.state.add_fault(
+        kind="status", provider="infobip", status=429, retry_after=retry_after, count=1
+    )
+    response = await send(hass, entry, "Alice", "throttled")
+    assert [i["status"] for i in response["results"]] == ["queued"]
+    response = await send(hass, entry, "Bob", "while paused")
+    assert [i["status"] for i in response["results"]] == ["queued"]
+    await advance(hass, freezer, outbox_module.MAX_RETRY_AFTER + 1)
+    assert sorted(m.text for m in accepted(simulator)) == ["throttled", "while paused"]
+    assert outbox_of(entry).queue == {}
+
+
+async def test_a_wall_clock_step_does_not_expire_queued_messages(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NTP steps the clock by two days right after boot (the RTC had drifted).
+
+    Before: age was wall-clock time, so the queued message expired after one
+    attempt. Now age is counted on the monotonic clock.
+    """
+    entry = await make_entry("infobip")
+    restore = refuse_connections(entry)
+    events = async_capture_events(hass, EVENT)
+    await send(hass, entry, "Alice", "survives the step")
+    # The wall clock steps two days; monotonic time (taken back by as much) does not.
+    mono = outbox_core.Clock.mono
+    monkeypatch.setattr(outbox_core.Clock, "mono", staticmethod(lambda: mono() - 2 * 86400))
+    freezer.tick(timedelta(days=2))
+    await outbox_of(entry).async_process_due()
+    assert len(outbox_of(entry).queue) == 1
+    assert issue(hass, f"messages_expired_{entry.entry_id}") is None
+    restore()
+    await advance(hass, freezer, BACKOFF_MAX)
+    assert [m.text for m in accepted(simulator)] == ["survives the step"]
+    assert [e.data["status"] for e in events] == ["accepted"]
+
+
+async def test_thousands_of_targets_are_refused_before_any_per_target_work(
+    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+) -> None:
+    """Before: duplicate removal was quadratic and ran before the size check:
+    30 000 targets blocked the event loop for seconds."""
+    entry = await make_entry("infobip")
+    targets = [number(index % 9000) for index in range(30_000)]
+    started = time.process_time()
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, entry, targets, "spam")
+    assert err.value.translation_key == "too_many_targets"
+    assert err.value.translation_placeholders == {"count": "30000", "max": "1000"}
+    assert send_requests(simulator) == []
+    # Linear dedupe below the limit: 1000 targets, 10 distinct numbers, one request.
+    response = await send(hass, entry, [number(i % 10) for i in range(1000)], "ten")
+    assert len(response["results"]) == 10
+    assert time.process_time() - started < 5  # generous: quadratic took ~5 s for 30 000
+
+
+async def test_stored_data_of_another_version_is_set_aside_not_a_failed_setup(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Before: an unknown field in a stored message made setup fail (SETUP_ERROR)."""
+    entry = await make_entry("infobip", setup=False)
+    key = f"{DOMAIN}.{entry.entry_id}.outbox"
+    now = dt_util.utcnow().timestamp()
+    newer = {**_stored_message("newer", in_flight=False, created=now), "priority": "high"}
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {"messages": [newer, {"id": "broken"}, "not even an object"]},
+    }
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    await advance(hass, freezer, 0)
+    # The message with an extra field is read (the field ignored) and sent.
+    assert [m.id for m in accepted(simulator)] == ["newer"]
+    # What cannot be read is kept aside, with a repair issue.
+    found = issue(hass, f"outbox_unreadable_{entry.entry_id}")
+    assert found is not None
+    assert found.translation_placeholders == {"account": entry.title, "count": "2"}
+    await outbox_of(entry).async_flush()
+    unreadable = hass_storage[key]["data"]["unreadable"]
+    assert [u["id"] if isinstance(u, dict) else u for u in unreadable] == [
+        "broken",
+        "not even an object",
+    ]
+    assert hass_storage[key]["version"] == 2
+
+
+async def test_storage_writes_are_coalesced_and_atomic(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Before: every change rewrote the whole queue at once (300 queued -> 600 writes)."""
+    entry = await make_entry("infobip")
+    box = outbox_of(entry)
+    assert box.store._store._atomic_writes
+    restore = refuse_connections(entry)
+    writes = 0
+    original = box.store._store._async_write_data
+
+    async def counting(data: dict[str, Any]) -> None:
+        nonlocal writes
+        writes += 1
+        await original(data)
+
+    box.store._store._async_write_data = counting  # type: ignore[method-assign]
+    for index in range(300):
+        await send(hass, entry, number(index), f"queued {index}")
+    await box.async_flush()
+    assert len(box.queue) == 300
+    assert writes <= 2  # the delayed save took them all (a last flush at most)
+    restore()

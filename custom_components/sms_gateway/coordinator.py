@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -26,29 +26,11 @@ from .providers import (
     ProviderError,
     ViberSenderBalance,
 )
+from .runtime import SmsGatewayConfigEntry, SmsGatewayData
 
-if TYPE_CHECKING:
-    from homeassistant.components.notify.legacy import BaseNotificationService
-
-    from .inbound import InboundDispatcher
-    from .outbox import Outbox
-    from .reports import DeliveryTracker
-
-
-@dataclass
-class SmsGatewayData:
-    """What a loaded config entry holds at runtime."""
-
-    client: ProviderClient
-    coordinator: SmsGatewayCoordinator | None
-    tracker: DeliveryTracker
-    outbox: Outbox
-    inbound: InboundDispatcher
-    device_id: str  # the account's device; recipients' devices are reached through it
-    legacy_services: list[BaseNotificationService] = field(default_factory=list)
-
-
-type SmsGatewayConfigEntry = ConfigEntry[SmsGatewayData]
+# The runtime-data types live in a leaf module; re-exported for the modules
+# that import them from here.
+__all__ = ["AccountState", "SmsGatewayConfigEntry", "SmsGatewayCoordinator", "SmsGatewayData"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,140 @@
+"""What the outbox tells people and automations: events and repair issues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+
+from ..const import DOMAIN, EVENT_DELIVERY_REPORT, LOGGER
+from ..providers import DeliveryStatus
+from ..runtime import SmsGatewayConfigEntry
+from .message import ERROR_DELIVERY_UNKNOWN, QueuedMessage
+
+
+def issue_ids(entry_id: str) -> tuple[str, ...]:
+    """Return every repair issue id the outbox may create for an account."""
+    return tuple(
+        f"{kind}_{entry_id}"
+        for kind in (
+            "insufficient_balance",
+            "delivery_unknown",
+            "messages_expired",
+            "outbox_unreadable",
+        )
+    )
+
+
+class Notices:
+    """Events and repair issues of one account's outbox."""
+
+    def __init__(self, hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
+        """Create the notices of an account."""
+        self.hass = hass
+        self.entry = entry
+
+    def fire(
+        self,
+        recipient: str,
+        message_id: str | None,
+        status: str,
+        error: str | None,
+        *,
+        config_entry_id: str | None = None,
+    ) -> None:
+        """Fire ``sms_gateway_delivery_report`` for one message."""
+        self.hass.bus.async_fire(
+            EVENT_DELIVERY_REPORT,
+            {
+                "config_entry_id": config_entry_id or self.entry.entry_id,
+                "message_id": message_id,
+                "to": recipient,
+                "status": status,
+                "error": error,
+                "permanent": error is not None,
+            },
+        )
+
+    def balance_issue(self, *, create: bool) -> None:
+        """Show (or clear) the account's out-of-balance issue."""
+        issue_id = f"insufficient_balance_{self.entry.entry_id}"
+        if create:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="insufficient_balance",
+                translation_placeholders={"account": self.entry.title},
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def report_unknown(self, batch: Sequence[QueuedMessage], why: str) -> None:
+        """Report messages the provider may or may not have sent; never resend them."""
+        LOGGER.warning(
+            "%s: %d message(s) may or may not have been sent (%s); they are not resent,"
+            " to avoid duplicates",
+            self.entry.title,
+            len(batch),
+            why,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"delivery_unknown_{self.entry.entry_id}",
+            is_fixable=True,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="delivery_unknown",
+            translation_placeholders={
+                "account": self.entry.title,
+                "count": str(len(batch)),
+                "recipients": ", ".join(sorted({q.recipient for q in batch})),
+            },
+        )
+        for queued in batch:
+            self.fire(
+                queued.recipient, queued.id, DeliveryStatus.UNKNOWN.value, ERROR_DELIVERY_UNKNOWN
+            )
+
+    def report_expired(self, batch: Sequence[QueuedMessage], max_age: float) -> None:
+        """Fail messages that waited longer than the maximum age."""
+        LOGGER.warning(
+            "%s: %d message(s) could not be sent within %g hours and are dropped",
+            self.entry.title,
+            len(batch),
+            max_age / 3600,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"messages_expired_{self.entry.entry_id}",
+            is_fixable=True,
+            is_persistent=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="messages_expired",
+            translation_placeholders={
+                "account": self.entry.title,
+                "count": str(len(batch)),
+                "recipients": ", ".join(sorted({q.recipient for q in batch})),
+                "hours": f"{max_age / 3600:g}",
+            },
+        )
+        for queued in batch:
+            self.fire(queued.recipient, queued.id, DeliveryStatus.FAILED.value, "expired")
+
+    def report_unreadable(self, count: int) -> None:
+        """Say that stored messages could not be read and were set aside."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"outbox_unreadable_{self.entry.entry_id}",
+            is_fixable=True,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="outbox_unreadable",
+            translation_placeholders={"account": self.entry.title, "count": str(count)},
+        )

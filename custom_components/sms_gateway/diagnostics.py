@@ -60,6 +60,7 @@ async def async_get_config_entry_diagnostics(
             "capabilities": asdict(data.client.capabilities),
         },
         "account": account,
+        "outbox": data.outbox.summary(),
         "delivery_reports": {
             "mode": data.tracker.mode,
             "pending": len(data.tracker.pending),

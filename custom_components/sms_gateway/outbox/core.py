@@ -151,6 +151,24 @@ class Outbox:
         now = Clock.mono() if now_mono is None else now_mono
         return message.age + max(0.0, now - message.age_mark)
 
+    def summary(self) -> dict[str, Any]:
+        """Return the state of the queue for diagnostics (no numbers, no texts)."""
+        now = Clock.mono()
+        states: dict[str, int] = {}
+        for queued in self.queue.values():
+            states[queued.state.value] = states.get(queued.state.value, 0) + 1
+        return {
+            "messages": len(self.queue),
+            "states": states,
+            "maybe_sent": sum(q.maybe_sent for q in self.queue.values()),
+            "oldest_age_seconds": round(
+                max((self.age_of(q, now) for q in self.queue.values()), default=0.0)
+            ),
+            "held_for_reauthentication": self.held_for_auth,
+            "provider_unavailable": self.unavailable_since is not None,
+            "unreadable_stored_entries": len(self.store.unreadable),
+        }
+
     # -- targets and messages -----------------------------------------------------
 
     def saved_recipients(self) -> dict[str, str]:

@@ -59,7 +59,7 @@ async def protocol_middleware(request: web.Request, handler: Handler) -> web.Str
         form=form,
     )
     request["recorded"] = entry
-    fault = state.take_fault(provider, path)
+    fault = state.take_fault(provider, path, f"{request.query_string}\n{body}")
     if fault is not None:
         entry.fault = fault.kind
         response = await _apply_fault(request, handler, fault)

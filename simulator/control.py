@@ -15,7 +15,10 @@ GET      /_sim/messages/{id}         one message
 GET      /_sim/requests              protocol requests received (?provider=&path=&since=)
 DELETE   /_sim/requests              forget them
 GET      /_sim/pushes                requests the simulator made to client URLs
-POST     /_sim/faults                inject a fault rule (see ``Fault``)
+POST     /_sim/faults                inject a fault rule (see ``Fault``; ``skip``
+                                    lets the first N matching requests through,
+                                    ``match`` limits it to requests whose body or
+                                    query contains a text)
 GET      /_sim/faults                active rules
 DELETE   /_sim/faults                remove every rule
 POST     /_sim/inbound               a handset texts one of the account's numbers
@@ -41,6 +44,8 @@ FAULT_FIELDS = {
     "provider": str,
     "path": str,
     "count": int,
+    "skip": int,
+    "match": str,
     "duration": float,
     "status": int,
     "retry_after": str,
@@ -194,6 +199,8 @@ async def add_fault(request: web.Request) -> web.Response:
             return _bad(f"invalid {key}")
     if values.get("provider") not in (None, *PROVIDERS):
         return _bad("unknown provider")
+    if values.get("skip", 0) < 0:
+        return _bad("invalid skip")
     fault = _state(request).add_fault(kind=kind, **values)
     return web.json_response(fault.public(), status=201)
 

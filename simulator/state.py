@@ -144,7 +144,10 @@ class Fault:
     ``kind`` is one of ``latency``, ``status``, ``drop``, ``timeout``,
     ``malformed_json``, ``html``, ``empty``, ``body``. It applies to the next
     ``count`` matching requests, or to every matching request until
-    ``until`` (monotonic time), or both (whichever ends first).
+    ``until`` (monotonic time), or both (whichever ends first). ``skip`` lets
+    the first ``skip`` matching requests through untouched (the rule counts
+    them in ``skipped``; another rule may still apply to them), so that e.g.
+    only the second chunk of a split send fails: ``skip=1, count=1``.
     """
 
     id: int
@@ -159,6 +162,9 @@ class Fault:
     seconds: float = 30.0
     body: str | None = None
     content_type: str | None = None
+    skip: int = 0
+    skipped: int = 0
+    match: str | None = None  # only requests whose body (or query) contains this text
     hits: int = 0
 
     def active(self, now: float) -> bool:
@@ -167,9 +173,11 @@ class Fault:
             return False
         return not (self.until is not None and now >= self.until)
 
-    def matches(self, provider: Provider | None, path: str) -> bool:
-        """Return whether the rule applies to a request."""
+    def matches(self, provider: Provider | None, path: str, content: str = "") -> bool:
+        """Return whether the rule applies to a request (``content``: its body and query)."""
         if self.provider is not None and self.provider != provider:
+            return False
+        if self.match is not None and self.match not in content:
             return False
         return not (self.path is not None and self.path not in path)
 
@@ -371,12 +379,19 @@ class SimulatorState:
         self.faults.append(fault)
         return fault
 
-    def take_fault(self, provider: Provider | None, path: str) -> Fault | None:
-        """Return (and count) the first active rule matching a request."""
+    def take_fault(self, provider: Provider | None, path: str, content: str = "") -> Fault | None:
+        """Return (and count) the first active rule matching a request.
+
+        A matching rule still letting requests through (``skip``) counts the
+        request as skipped and leaves it to the rules after it.
+        """
         now = time.monotonic()
         self.faults = [f for f in self.faults if f.active(now)]
         for fault in self.faults:
-            if fault.matches(provider, path):
+            if fault.matches(provider, path, content):
+                if fault.skipped < fault.skip:
+                    fault.skipped += 1
+                    continue
                 fault.hits += 1
                 return fault
         return None

@@ -1002,19 +1002,27 @@ async def test_an_unexpected_error_is_contained_and_the_queue_goes_on(
     simulator: RunningSimulator,
     make_entry: MakeEntry,
     freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A parser bug (here: a Retry-After of '²') in one send.
+    """A bug in one send (a parser, e.g. Retry-After '²' once raised ValueError).
 
     Before: the message stayed "in flight" for ever and the retry loop stopped
-    before re-arming its timer, so the whole outbox stalled.
+    before re-arming its timer, so the whole outbox stalled. A real server
+    cannot make our code raise, so the bug is patched in.
     """
     entry = await make_entry("infobip")
     events = async_capture_events(hass, EVENT)
     simulator.state.add_fault(kind="status", provider="infobip", status=503, count=1)
     await send(hass, entry, "Alice", "waits first")
-    simulator.state.add_fault(
-        kind="status", provider="infobip", status=429, retry_after="²", count=1
-    )
+    client = entry.runtime_data.client
+    real_send = client.send
+
+    async def buggy_send(message: Any) -> Any:
+        if message.text == "hits the bug":
+            raise ValueError("could not convert string to float: '²'")
+        return await real_send(message)
+
+    monkeypatch.setattr(client, "send", buggy_send)
     with pytest.raises(HomeAssistantError) as err:
         await send(hass, entry, "Bob", "hits the bug")
     assert err.value.translation_key == "delivery_unknown"
@@ -1163,3 +1171,84 @@ async def test_storage_writes_are_coalesced_and_atomic(
     assert len(box.queue) == 300
     assert writes <= 2  # the delayed save took them all (a last flush at most)
     restore()
+
+
+async def test_a_send_split_into_requests_never_resends_an_accepted_recipient(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """600 sms365 recipients go as two bulk requests; the second is answered 429.
+
+    Before: the whole send was retried, so the 500 who had it got it twice.
+    """
+    entry = await make_entry("sms365")
+    simulator.state.accounts["sms365-demo"].balance = 10_000
+    simulator.state.add_fault(
+        kind="status", provider="sms365", path="sms/bulk", status=429, retry_after="7",
+        skip=1, count=1,
+    )  # fmt: skip
+    targets = [number(index) for index in range(600)]
+    response = await send(hass, entry, targets, "to many")
+    statuses = Counter(item["status"] for item in response["results"])
+    assert statuses == Counter({"accepted": 500, "queued": 100})
+    assert len(accepted(simulator)) == 500
+    await advance(hass, freezer, BACKOFF_MAX)
+    assert Counter(m.to for m in accepted(simulator)) == Counter(t.lstrip("+") for t in targets)
+    assert outbox_of(entry).queue == {}
+
+
+async def test_a_split_send_moves_only_the_unsent_part_to_the_fallback(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """voip sends 100 numbers per request; the third request finds the provider gone.
+
+    Before: with a fallback account, all 250 were sent again through it.
+    """
+    primary, fallback = await _pair(hass, make_entry, "voip_communications", "sms365")
+    simulator.state.accounts["sms365-demo"].balance = 10_000
+    simulator.state.add_fault(kind="status", provider="voip", status=503, skip=2, count=FOREVER)
+    targets = [number(index) for index in range(250)]
+    response = await send(hass, primary, targets, "split")
+    statuses = Counter(item["status"] for item in response["results"])
+    assert statuses == Counter({"accepted": 200, "queued": 50})
+    for _ in range(4):
+        await advance(hass, freezer, FAILOVER_GRACE)
+    by_provider = Counter(m.provider for m in accepted(simulator))
+    assert by_provider == Counter({"voip": 200, "sms365": 50})
+    assert Counter(m.to for m in accepted(simulator)) == Counter(t.lstrip("+") for t in targets)
+    assert outbox_of(primary).queue == {}
+    assert outbox_of(fallback).queue == {}
+
+
+async def test_one_message_the_provider_keeps_refusing_does_not_hold_the_others(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The oldest queued message is always answered HTTP 500; three others wait behind it.
+
+    Before: after its failed retry the others were made to wait for it ("one
+    probe is enough") and it went first again, so they stayed unsent until
+    they all expired. Now each message backs off on its own.
+    """
+    entry = await make_entry("infobip")
+    simulator.state.add_fault(kind="status", provider="infobip", status=503, count=4)
+    simulator.state.add_fault(
+        kind="status", provider="infobip", status=500, match="poison", count=FOREVER
+    )
+    await send(hass, entry, "Alice", "poison")
+    for index in range(3):
+        await send(hass, entry, number(index), f"healthy {index}")
+    assert len(outbox_of(entry).queue) == 4
+    await advance(hass, freezer, BACKOFF_BASE)
+    await advance(hass, freezer, 2 * BACKOFF_BASE)
+    assert sorted(m.text for m in accepted(simulator)) == [f"healthy {i}" for i in range(3)]
+    (left,) = outbox_of(entry).queue.values()
+    assert left.text == "poison"
+    assert left.attempts >= 2

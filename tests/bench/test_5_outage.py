@@ -213,3 +213,81 @@ async def test_outage(
     else:
         # Non-idempotent API, answer lost: never resent (no duplicate risk) but reported.
         assert unknown == lost
+
+
+CHUNKED = {"sms365": 1000, "voip_communications": 250}  # 2 and 3 requests (500 / 100 each)
+
+
+@pytest.mark.parametrize(("provider", "status"), [("sms365", 429), ("voip_communications", 503)])
+async def test_outage_in_a_split_send(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+    provider: str,
+    status: int,
+) -> None:
+    """One send to many recipients, split into requests; the provider fails from the second."""
+    top_up(simulator)
+    entry = await make_entry(provider)
+    box: Outbox = entry.runtime_data.outbox
+    total = CHUNKED[provider]
+    start = len(simulator.state.requests)
+    # The first request goes through, every later one fails until the outage ends.
+    simulator.state.add_fault(
+        kind="status", provider=SIM[provider], status=status, skip=1, count=FOREVER
+    )
+    text = f"split outage {provider}"
+    response = await call_send(hass, entry, [number(i) for i in range(total)], text)
+    statuses = Counter(item["status"] for item in response["results"])
+    waited = 0
+    while waited < OUTAGE:
+        await advance(hass, freezer, STEP)
+        waited += STEP
+    simulator.state.faults.clear()
+    drained = 0
+    while box.queue and drained < MAX_DRAIN:
+        await advance(hass, freezer, STEP)
+        drained += STEP
+    kept = [m for m in simulator.state.messages.values() if m.text == text]
+    copies = Counter(m.to for m in kept)
+    delivered = len(copies)
+    duplicates = sum(n - 1 for n in copies.values())
+    sends = sum(is_send(r) for r in requests_since(simulator, start, provider))
+    table = RESULTS.shared_table(
+        "5b",
+        "5b. Outage inside a send split into several provider requests",
+        "One `send_message` call to many recipients, which the client splits into requests"
+        " (sms365: 500 numbers per bulk request, voip-communications: 100 per request). The"
+        " first request is answered, every later one fails for"
+        f" {OUTAGE} s of simulated outage, then recovery. Each request's outcome is recorded"
+        " per recipient before the next one, so an accepted recipient is never sent again."
+        " Baseline (before the outbox rebuild): the whole send was retried, so the first"
+        " request's recipients got it twice.",
+        [
+            "provider",
+            "outage",
+            "recipients",
+            "answer to the caller",
+            "delivered",
+            "lost",
+            "duplicates",
+            "send requests the provider got",
+            "outbox empty after recovery",
+        ],
+    )
+    table.rows.append(
+        [
+            LABEL[provider],
+            f"HTTP {status} from the 2nd request on",
+            str(total),
+            ", ".join(f"{k} {n}" for k, n in sorted(statuses.items())),
+            str(delivered),
+            str(total - delivered),
+            str(duplicates),
+            str(sends),
+            f"{drained} s" if not box.queue else f"not after {MAX_DRAIN} s",
+        ]
+    )
+    assert duplicates == 0
+    assert delivered == total

@@ -100,6 +100,9 @@ def test_message_invariants() -> None:
         ("Wed, 21 Oct 2099 07:27:00 GMT", 0.0),
         ("Wed, 21 Oct 2099 07:28:00", 2.0),
         ("soon", None),
+        ("²", None),  # str.isdigit() is true for superscripts; float() is not
+        ("٣", None),
+        ("999999999999", 999999999999.0),  # the outbox clamps it
     ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:

@@ -22,6 +22,7 @@ from ..providers import (
     InvalidRecipientError,
     InvalidRequestError,
     OutgoingMessage,
+    PartialSendError,
     ProviderClient,
     ProviderError,
     RejectedError,
@@ -353,6 +354,10 @@ class Outbox:
         try:
             async with self._limiter:
                 sent = await self.client.send(message)
+        except PartialSendError as err:
+            if isinstance(err.error, AuthenticationError):
+                self.entry.async_start_reauth(self.hass)
+            return self._partial(batch, message.channel, err), None
         except TransientError as err:
             return self._transient(batch, err), None
         except AuthenticationError as err:
@@ -361,13 +366,7 @@ class Outbox:
                 self._drop(batch)
                 return [], err
             # Nothing is dropped: the queue waits for the new credentials.
-            self.held_for_auth = True
-            LOGGER.warning(
-                "%s refused the credentials; %d message(s) wait for reauthentication",
-                self.entry.title,
-                len(self.queue),
-            )
-            self._wait(batch, Clock.mono(), err.key)
+            self._hold_for_auth(batch, err)
             return [self._pending(q, STATUS_QUEUED, None) for q in batch], None
         except ProviderError as err:
             self._drop(batch)
@@ -380,6 +379,12 @@ class Outbox:
             self._drop(batch)
             self.notices.report_unknown(batch, "an unexpected error")
             return [self._pending(q, DeliveryStatus.UNKNOWN, ERROR_INTERNAL) for q in batch], None
+        return self._settle(batch, sent, message.channel), None
+
+    def _settle(
+        self, batch: list[QueuedMessage], sent: list[SendResult], channel: Channel
+    ) -> list[RecipientResult]:
+        """Record the provider's answer for messages it took (accepted or refused each)."""
         self._came_back()
         self._drop(batch)
         if any(r.error == InsufficientBalanceError.key for r in sent):
@@ -394,11 +399,52 @@ class Outbox:
         LOGGER.debug(
             "%s: sent %s message to %d recipient(s), %d accepted",
             self.entry.title,
-            message.channel,
+            channel,
             len(sent),
             sum(r.accepted for r in sent),
         )
-        return [self._result(r, message.channel) for r in sent], None
+        return [self._result(r, channel) for r in sent]
+
+    def _partial(
+        self, batch: list[QueuedMessage], channel: Channel, err: PartialSendError
+    ) -> list[RecipientResult]:
+        """Settle each part of a send split into several requests that failed part-way.
+
+        The answered requests' recipients are settled and never sent again; the
+        failed request's recipients are treated as a failed request; the later
+        ones were never requested, so they are provably unsent and wait.
+        """
+        answered, rest = batch[: len(err.results)], batch[len(err.results) :]
+        results = self._settle(answered, err.results, channel)
+        failed, later = rest[: len(err.failed_recipients)], rest[len(err.failed_recipients) :]
+        cause = err.error
+        if isinstance(cause, TransientError):
+            results += self._transient(failed, cause)
+        elif isinstance(cause, AuthenticationError):
+            self._hold_for_auth(failed, cause)
+            results += [self._pending(q, STATUS_QUEUED, None) for q in failed]
+        else:
+            self._drop(failed)
+            if isinstance(cause, InsufficientBalanceError):
+                self.notices.balance_issue(create=True)
+            results += [self._pending(q, DeliveryStatus.REJECTED.value, cause.key) for q in failed]
+        now = Clock.mono()
+        for queued in later:
+            queued.state = MessageState.QUEUED
+            queued.next_attempt = now + backoff(queued.attempts, clamp_retry_after(err.retry_after))
+        self._changed()
+        self._schedule()
+        return results + [self._pending(q, STATUS_QUEUED, None) for q in later]
+
+    def _hold_for_auth(self, batch: list[QueuedMessage], err: AuthenticationError) -> None:
+        """Hold the queue until the account is reauthenticated; drop nothing."""
+        self.held_for_auth = True
+        LOGGER.warning(
+            "%s refused the credentials; %d message(s) wait for reauthentication",
+            self.entry.title,
+            len(self.queue),
+        )
+        self._wait(batch, Clock.mono(), err.key)
 
     def _transient(self, batch: list[QueuedMessage], err: TransientError) -> list[RecipientResult]:
         """Wait after a temporary failure, or report unknown what may have been sent."""

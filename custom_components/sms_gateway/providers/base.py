@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import json
@@ -22,7 +22,9 @@ from aiohttp import (
 from .errors import (
     AuthenticationError,
     InvalidRequestError,
+    PartialSendError,
     ProtocolError,
+    ProviderError,
     TransientError,
     UnsupportedError,
 )
@@ -61,7 +63,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²": str.isdigit takes superscripts
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -110,31 +112,47 @@ class ProviderClient(ABC):
     async def send(self, message: OutgoingMessage) -> list[SendResult]:
         """Send a message; one result per recipient, in the order given.
 
-        Recipients are sent in batches of ``capabilities.max_batch_size``, one
-        request per batch. Raises for a failure of the whole request; a
-        failure for some recipients only is reported in their results.
+        Recipients are sent in chunks of ``capabilities.max_batch_size``, one
+        request per chunk, one chunk after the other; each chunk's answer is
+        recorded before the next request. A failure for some recipients only
+        is reported in their results. A failure of a whole request:
+
+        * of the first chunk (or the only one) raises its own error;
+        * of chunk k after chunks 1..k-1 were answered raises
+          ``PartialSendError`` with the answered chunks' ``results``, the
+          chunk's ``error`` and the ``unsent`` recipients (chunk k's and every
+          later chunk's). Later chunks are never requested: no accepted
+          recipient is ever lost, none needs to be sent again.
         """
         self.validate(message)
         size = max(1, self.capabilities.max_batch_size if self.capabilities.batch else 1)
+        ids = message.client_message_ids
         results: list[SendResult] = []
         for start in range(0, len(message.recipients), size):
-            ids = message.client_message_ids
-            batch = OutgoingMessage(
+            chunk = replace(
+                message,
                 recipients=message.recipients[start : start + size],
-                text=message.text,
-                sender=message.sender,
-                channel=message.channel,
-                viber=message.viber,
-                send_at=message.send_at,
                 client_message_ids=ids[start : start + size] if ids else None,
-                bulk_id=message.bulk_id,
-                notify_url=message.notify_url,
-                callback_data=message.callback_data,
-                validity_seconds=message.validity_seconds,
-                transliteration=message.transliteration,
-                language_code=message.language_code,
             )
-            results.extend(await self._send_batch(batch))
+            try:
+                answered = await self._send_batch(chunk)
+            except ProviderError as err:
+                if start == 0:
+                    raise
+                _LOGGER.debug(
+                    "%s: chunk at recipient %d of %d failed after %d answered",
+                    self.provider,
+                    start,
+                    len(message.recipients),
+                    len(results),
+                )
+                raise PartialSendError(
+                    results=results,
+                    error=err,
+                    unsent=message.recipients[start:],
+                    failed_recipients=chunk.recipients,
+                ) from err
+            results.extend(answered)
         return results
 
     @abstractmethod

@@ -13,12 +13,20 @@ A small hierarchy the integration maps to Home Assistant's errors:
   timeout or a reset after sending): resending may then send twice.
 * ``ProtocolError`` - the answer could not be understood.
 * ``UnsupportedError`` - the provider has no such feature.
+* ``PartialSendError`` - a send split into several requests (chunks) failed
+  part-way: the answered chunks' results, the failed chunk's error and the
+  recipients not sent (see the class).
 
 Messages never contain credentials: they are built from fixed texts, status
 codes and provider error names only.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import SendResult
 
 
 class ProviderError(Exception):
@@ -104,3 +112,80 @@ class UnsupportedError(ProviderError):
     """The provider does not offer the requested feature."""
 
     key = "unsupported"
+
+
+class PartialSendError(ProviderError):
+    """A send split into chunks failed part-way; the answered chunks are kept.
+
+    ``ProviderClient.send`` sends at most ``capabilities.max_batch_size``
+    recipients per request ("chunk"), one chunk after the other, and records
+    each chunk's answer before the next request. When chunk k fails after
+    chunks 1..k-1 were answered, the client stops (chunks k+1... are never
+    requested) and raises this error, so that no answered result is lost and
+    no accepted recipient is ever sent again. When the very first chunk fails,
+    its own error is raised instead (as for a send of a single request).
+
+    The contract:
+
+    * ``PartialSendError.results`` (list[SendResult] of answered chunks): one
+      result per recipient of chunks 1..k-1, accepted or refused, in the order
+      given. Never send to these recipients again for this message.
+    * ``.error`` (ProviderError of the failed chunk): e.g. a TransientError
+      (with ``ambiguous`` and ``retry_after``), an AuthenticationError, an
+      InsufficientBalanceError.
+    * ``.unsent`` (tuple of E.164 recipients of the failed and later chunks),
+      in the order given. ``results`` and ``unsent`` together are the
+      message's ``recipients`` position by position, so the
+      ``client_message_ids`` of ``unsent`` are ``ids[len(results):]``.
+    * ``.ambiguous_recipients`` (tuple: the failed chunk's recipients if
+      ``error`` is an ambiguous TransientError, else empty). Their outcome is
+      unknown: the provider may have processed the failed request. The rest
+      of ``unsent`` is provably unsent: every later chunk (never requested),
+      and the failed chunk's recipients when the request was refused before
+      any processing. Caveat, as for a single request: a ProtocolError (an
+      answer not understood, e.g. malformed JSON with HTTP 200) leaves this
+      empty although the chunk may have been processed; do not resend it
+      blindly.
+    * ``.retry_after``: the failed chunk's ``TransientError.retry_after``
+      (seconds the provider asked to wait), else None.
+
+    ``failed_recipients`` are the failed chunk's recipients (the start of
+    ``unsent``), whether ambiguous or not. ``provider_code`` is the failed
+    chunk's.
+    """
+
+    key = "partial_send"
+
+    def __init__(
+        self,
+        *,
+        results: list[SendResult],
+        error: ProviderError,
+        unsent: tuple[str, ...],
+        failed_recipients: tuple[str, ...],
+    ) -> None:
+        """Create the error from the answered results and the failed chunk."""
+        total = len(results) + len(unsent)
+        super().__init__(
+            f"Sent {len(results)} of {total} recipients; the request for the next "
+            f"{len(failed_recipients)} failed: {error.message}",
+            provider_code=error.provider_code,
+        )
+        self.results = results
+        self.error = error
+        self.unsent = unsent
+        self.failed_recipients = failed_recipients
+
+    @property
+    def ambiguous_recipients(self) -> tuple[str, ...]:
+        """Return the failed chunk's recipients if it may have been processed."""
+        if isinstance(self.error, TransientError) and self.error.ambiguous:
+            return self.failed_recipients
+        return ()
+
+    @property
+    def retry_after(self) -> float | None:
+        """Return the seconds the provider asked to wait, if it did."""
+        if isinstance(self.error, TransientError):
+            return self.error.retry_after
+        return None

@@ -150,34 +150,6 @@ async def test_two_accounts_two_devices(
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-@pytest.mark.parametrize(
-    "fault", [{"kind": "status", "status": 503}, {"kind": "drop"}, {"kind": "html"}]
-)
-async def test_setup_retry_when_provider_down(
-    hass: HomeAssistant,
-    simulator: RunningSimulator,
-    make_entry: MakeEntry,
-    freezer: FrozenDateTimeFactory,
-    provider: str,
-    fault: dict[str, Any],
-) -> None:
-    # Down for a minute (a dropped GET may be retried at once by aiohttp).
-    rule = simulator.state.add_fault(provider=SIM_PROVIDER[provider], duration=60, **fault)
-    entry = await make_entry(provider, setup=False)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert rule.hits >= 1
-    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert f"hook-{provider}" not in hass.data.get("webhook", {})
-    # The provider is back: Home Assistant's retry sets the account up.
-    freezer.tick(timedelta(minutes=2))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.state is ConfigEntryState.LOADED
-
-
-@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_setup_auth_failed_starts_reauth(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
 ) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -27,7 +30,13 @@ from .coordinator import (
 from .entity import device_info
 from .inbound import InboundDispatcher
 from .outbox import Outbox
-from .providers import AuthenticationError, Channel, ProviderError, create_client
+from .providers import (
+    AuthenticationError,
+    Channel,
+    ProviderClient,
+    ProviderError,
+    create_client,
+)
 from .reports import DeliveryTracker
 from .services import async_setup_services
 from .webhook import async_register_webhook, async_unregister_webhook
@@ -48,29 +57,22 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> bool:
-    """Set up a provider account."""
+    """Set up a provider account.
+
+    The account loads even while the provider cannot be reached (after a power
+    cut Home Assistant often starts before the router): messages sent meanwhile
+    wait in the outbox, pushes are received, and the balance is unavailable
+    until the provider answers. Only refused credentials stop the setup. A
+    setup that fails stops everything it had started.
+    """
     client = create_client(entry.data[CONF_PROVIDER], async_get_clientsession(hass), entry.data)
     coordinator: SmsGatewayCoordinator | None = None
     if client.capabilities.balance:
         coordinator = SmsGatewayCoordinator(hass, entry, client)
-        await coordinator.async_config_entry_first_refresh()
-    else:
-        try:
-            await client.validate_credentials()
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={"account": entry.title},
-            ) from err
-        except ProviderError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": err.message},
-            ) from err
     tracker = DeliveryTracker(hass, entry, client)
     inbound = InboundDispatcher(hass, entry, client)
+    # The ids of the SMS already received are known before anything can be
+    # pushed: a message is never dispatched twice.
     await inbound.async_load()
     outbox = Outbox(hass, entry, client, tracker, coordinator)
     # The account's device exists before the platforms, whose recipient devices
@@ -86,18 +88,81 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         inbound=inbound,
         device_id=device.id,
     )
-    entry.async_on_unload(tracker.async_shutdown)
-    entry.async_on_unload(inbound.async_shutdown)
-    entry.async_on_unload(outbox.async_shutdown)
+    # Before the provider is asked anything and before anything is started:
+    # from now on what it pushes (delivery reports, received SMS) is handled,
+    # not lost, even while it cannot be reached from here.
     async_register_webhook(hass, entry)
-    entry.async_on_unload(lambda: async_unregister_webhook(hass, entry))
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    stops: list[Callable[[], Coroutine[Any, Any, None] | None]] = [
+        lambda: async_unregister_webhook(hass, entry),
+        tracker.async_shutdown,
+        inbound.async_shutdown,
+        outbox.async_shutdown,
+    ]
+    platforms_forwarded = False
+    try:
+        await _async_check_account(entry, client, coordinator)
+        # Messages left waiting before the last stop go out now (or wait for
+        # the provider, like the ones sent while it is unreachable).
+        await outbox.async_load()
+        platforms_forwarded = True
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+        stops.append(entry.add_update_listener(_async_update_listener))
+        inbound.async_start_polling()
+    except BaseException:
+        await _async_undo_setup(hass, entry, stops, unload_platforms=platforms_forwarded)
+        raise
+    for stop in stops:
+        entry.async_on_unload(stop)
+    # Last: nothing may fail once the legacy notify services are being loaded.
     _load_legacy_notify_services(hass, entry)
-    inbound.async_start_polling()
-    # Messages left waiting before the last stop go out now.
-    await outbox.async_load()
     return True
+
+
+async def _async_check_account(
+    entry: SmsGatewayConfigEntry,
+    client: ProviderClient,
+    coordinator: SmsGatewayCoordinator | None,
+) -> None:
+    """Ask the provider about the account; raise only when it refuses the credentials."""
+    if coordinator is not None:
+        await coordinator.async_setup_refresh()
+        return
+    # No balance API (voip-communications): check the credentials alone.
+    try:
+        await client.validate_credentials()
+    except AuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="auth_failed",
+            translation_placeholders={"account": entry.title},
+        ) from err
+    except ProviderError as err:
+        LOGGER.warning(
+            "%s: cannot reach the provider to check the credentials (%s); loading the"
+            " account anyway, messages wait until the provider answers",
+            entry.title,
+            err.message,
+        )
+
+
+async def _async_undo_setup(
+    hass: HomeAssistant,
+    entry: SmsGatewayConfigEntry,
+    stops: list[Callable[[], Coroutine[Any, Any, None] | None]],
+    *,
+    unload_platforms: bool,
+) -> None:
+    """Stop what a failed setup had started: platforms, pollers, timers, the webhook."""
+    if unload_platforms:
+        try:
+            await async_unload_entry(hass, entry)
+        except Exception:  # noqa: BLE001 - the setup's own error is the one to report
+            LOGGER.debug("%s: unloading after a failed setup failed", entry.title, exc_info=True)
+    for stop in reversed(stops):
+        if (job := stop()) is not None:
+            await job
+    if (coordinator := entry.runtime_data.coordinator) is not None:
+        await coordinator.async_shutdown()
 
 
 def _load_legacy_notify_services(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:

@@ -46,12 +46,13 @@ def low_balance_issue_id(entry: ConfigEntry[Any]) -> str:
     return f"low_balance_{entry.entry_id}"
 
 
-class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState]):
+class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState | None]):
     """Polls the balance of a provider account.
 
     Only created for providers with a balance API. The coordinator logs once
     when the provider becomes unreachable and once when it is back; entities
-    based on it go unavailable in between.
+    based on it go unavailable in between - from the start when the provider
+    cannot be reached at setup (``data`` is None until the first answer).
     """
 
     config_entry: SmsGatewayConfigEntry
@@ -69,6 +70,18 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState]):
             update_interval=timedelta(minutes=float(minutes)),
         )
         self.client = client
+
+    async def async_setup_refresh(self) -> None:
+        """Poll once at setup; raise ConfigEntryAuthFailed only for refused credentials.
+
+        Any other failure (no internet yet, the provider down) lets the account
+        load with the balance unavailable; the regular refresh tries again at
+        the interval chosen in the options.
+        """
+        await self.async_refresh()
+        error = self.last_exception
+        if not self.last_update_success and isinstance(error, ConfigEntryAuthFailed):
+            raise error
 
     async def _async_update_data(self) -> AccountState:
         try:

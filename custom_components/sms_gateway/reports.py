@@ -4,6 +4,11 @@ Reports arrive pushed to our webhook (Infobip ``notifyUrl``, sms365
 ``callback``) when Home Assistant has an external URL, or are pulled from the
 provider (Infobip ``/reports``, sms365 ``status/get``) - but only while some
 message still waits for one, so an idle account costs no requests.
+
+What waits for a report is bounded: nothing is tracked when no report can come
+(voip-communications has none), a message is forgotten ``REPORT_WAIT_HOURS``
+after it was sent (pushed or pulled alike), and at most ``MAX_PENDING``
+messages wait, the oldest giving way first.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ from .providers import (
 )
 
 MODE_NONE = "none"
+MAX_PENDING = 5000  # messages waiting for a report; the oldest is forgotten first
+# How often messages whose report never came are forgotten, in push mode
+# (polling forgets them at each poll).
+EXPIRE_INTERVAL = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -114,6 +123,7 @@ class DeliveryTracker:
         self.last: LastDelivery | None = None
         self._listeners: list[Callable[[], None]] = []
         self._unsub_poll: CALLBACK_TYPE | None = None
+        self._unsub_expire: CALLBACK_TYPE | None = None
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -136,10 +146,11 @@ class DeliveryTracker:
         """Record freshly sent messages: they are now the latest, waiting for reports."""
         now = dt_util.utcnow()
         for result in results:
-            if result.message_id is None:
-                continue
+            if result.message_id is None or self.mode == MODE_NONE:
+                continue  # no report will ever come for it
             if result.accepted and not result.status.status.is_final:
                 self.pending[result.message_id] = PendingMessage(result.recipient, now)
+        self._cap_pending()
         if results:
             latest = results[-1]
             self.last = LastDelivery(
@@ -153,7 +164,7 @@ class DeliveryTracker:
                 currency=latest.currency,
             )
             self._changed()
-        self._schedule_poll()
+        self._schedule_timers()
 
     @callback
     def handle_reports(self, reports: list[DeliveryReport]) -> None:
@@ -190,7 +201,7 @@ class DeliveryTracker:
                 },
             )
         self._changed()
-        self._schedule_poll()
+        self._schedule_timers()
 
     def _is_stale(self, report: DeliveryReport) -> bool:
         """Return whether a non-final report arrived after the message's final one."""
@@ -204,8 +215,39 @@ class DeliveryTracker:
         )
 
     @callback
-    def _schedule_poll(self) -> None:
-        """Poll for reports only while messages wait for one."""
+    def _cap_pending(self) -> None:
+        """Forget the oldest messages beyond MAX_PENDING."""
+        excess = len(self.pending) - MAX_PENDING
+        if excess <= 0:
+            return
+        for message_id in list(self.pending)[:excess]:
+            del self.pending[message_id]
+        LOGGER.debug(
+            "%s: %d messages waited for a delivery report; forgot the %d oldest",
+            self.entry.title,
+            MAX_PENDING + excess,
+            excess,
+        )
+
+    @callback
+    def _expire(self) -> None:
+        """Forget the messages whose report did not come within REPORT_WAIT_HOURS."""
+        cutoff = dt_util.utcnow() - timedelta(hours=REPORT_WAIT_HOURS)
+        for message_id in [m for m, p in self.pending.items() if p.sent_at < cutoff]:
+            LOGGER.debug("%s: no delivery report for %s, giving up", self.entry.title, message_id)
+            del self.pending[message_id]
+
+    @callback
+    def _on_expire_timer(self, _now: datetime) -> None:
+        self._expire()
+        self._schedule_timers()
+
+    @callback
+    def _schedule_timers(self) -> None:
+        """Poll for reports (or, pushed, expire them) only while messages wait for one."""
+        if self.mode == REPORT_MODE_PUSH:
+            self._schedule_expiry()
+            return
         if self.mode != REPORT_MODE_POLL:
             return
         if self.pending and self._unsub_poll is None:
@@ -223,23 +265,38 @@ class DeliveryTracker:
     async def _async_poll(self, _now: datetime | None = None) -> None:
         await self.async_poll()
 
+    @callback
+    def _schedule_expiry(self) -> None:
+        """In push mode, check now and then for reports that never came."""
+        if self.pending and self._unsub_expire is None:
+            self._unsub_expire = async_track_time_interval(
+                self.hass,
+                self._on_expire_timer,
+                EXPIRE_INTERVAL,
+                name=f"{DOMAIN} delivery report expiry",
+                cancel_on_shutdown=True,
+            )
+        elif not self.pending and self._unsub_expire is not None:
+            self._unsub_expire()
+            self._unsub_expire = None
+
     async def async_poll(self) -> None:
         """Fetch the reports that arrived since the last poll."""
-        cutoff = dt_util.utcnow() - timedelta(hours=REPORT_WAIT_HOURS)
-        for message_id in [m for m, p in self.pending.items() if p.sent_at < cutoff]:
-            LOGGER.debug("%s: no delivery report for %s, giving up", self.entry.title, message_id)
-            del self.pending[message_id]
+        self._expire()
         try:
             reports = await self.client.fetch_delivery_reports()
         except ProviderError as err:
             LOGGER.debug("%s: fetching delivery reports failed: %s", self.entry.title, err)
-            return
-        self.handle_reports(reports)
-        self._schedule_poll()
+        else:
+            self.handle_reports(reports)
+        self._schedule_timers()  # stops polling when nothing waits any more
 
     @callback
     def async_shutdown(self) -> None:
-        """Stop polling."""
+        """Stop polling and expiring."""
         if self._unsub_poll is not None:
             self._unsub_poll()
             self._unsub_poll = None
+        if self._unsub_expire is not None:
+            self._unsub_expire()
+            self._unsub_expire = None

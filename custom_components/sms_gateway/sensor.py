@@ -17,7 +17,7 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator
 from .entity import SmsGatewayCoordinatorEntity, SmsGatewayEntity
-from .providers import DeliveryStatus
+from .providers import DeliveryStatus, ViberSenderBalance
 
 PARALLEL_UPDATES = 0
 
@@ -49,6 +49,8 @@ async def async_setup_entry(
 
         @callback
         def add_viber_senders() -> None:
+            if coordinator.data is None:  # the provider has not answered yet
+                return
             new = [s for s in coordinator.data.viber_senders if s not in known]
             known.update(new)
             if new:
@@ -60,25 +62,48 @@ async def async_setup_entry(
 
 
 class BalanceSensor(SmsGatewayCoordinatorEntity, SensorEntity):
-    """The account balance: money in the provider's currency, or message credits."""
+    """The account balance: money in the provider's currency, or message credits.
+
+    Unavailable until the provider first answers (it may not be reachable when
+    the account is set up).
+    """
 
     _attr_translation_key = "balance"
 
     def __init__(self, coordinator: SmsGatewayCoordinator) -> None:
         """Create the sensor; its unit comes from the first poll."""
         super().__init__(coordinator, "balance")
-        balance = coordinator.data.balance
+        self._set_unit()
+
+    @callback
+    def _set_unit(self) -> None:
+        if self.coordinator.data is None:
+            return
+        balance = self.coordinator.data.balance
         if balance.unit == "credits" or not balance.currency:
+            self._attr_device_class = None
             self._attr_native_unit_of_measurement = UNIT_CREDITS
             self._attr_state_class = SensorStateClass.MEASUREMENT
         else:
             self._attr_device_class = SensorDeviceClass.MONETARY
             self._attr_native_unit_of_measurement = balance.currency
+            self._attr_state_class = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._set_unit()
+        super()._handle_coordinator_update()
+
+    @property
+    def available(self) -> bool:
+        """Return whether the provider has answered (and still does)."""
+        return super().available and self.coordinator.data is not None
 
     @property
     def native_value(self) -> StateType:
         """Return the balance."""
-        return self.coordinator.data.balance.amount
+        data = self.coordinator.data
+        return data.balance.amount if data is not None else None
 
 
 class ViberSenderBalanceSensor(SmsGatewayCoordinatorEntity, SensorEntity):
@@ -94,21 +119,25 @@ class ViberSenderBalanceSensor(SmsGatewayCoordinatorEntity, SensorEntity):
         self._sender = sender
         self._attr_translation_placeholders = {"sender": sender}
 
+    def _sender_balance(self) -> ViberSenderBalance | None:
+        data = self.coordinator.data
+        return data.viber_senders.get(self._sender) if data is not None else None
+
     @property
     def available(self) -> bool:
         """Return whether the sender is still approved on the account."""
-        return super().available and self._sender in self.coordinator.data.viber_senders
+        return super().available and self._sender_balance() is not None
 
     @property
     def native_value(self) -> StateType:
         """Return the sender's balance."""
-        sender = self.coordinator.data.viber_senders.get(self._sender)
+        sender = self._sender_balance()
         return sender.balance if sender else None
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return whether the sender is paused."""
-        sender = self.coordinator.data.viber_senders.get(self._sender)
+        sender = self._sender_balance()
         return {"paused": sender.paused if sender else None}
 
 

@@ -8,8 +8,14 @@ One webhook per config entry, under the ``webhook_id`` stored in the entry:
   ``msgid``, ``status``, ``cost``, ``to``, ``mcc``, ``mnc`` appended.
 * voip-communications: replies are POSTed to the number's Callback URL.
 
+The webhook is registered at the start of the account's setup, before the
+provider is first asked anything, so that what it pushes while the setup waits
+for it (or while it cannot be reached) is not lost; it is unregistered when the
+account unloads or its setup fails.
+
 Answers: 200 accepted, 400 for a body that cannot be parsed (nothing is
-applied), 405 for other methods, 413 for bodies over 64 KiB.
+applied), 404 when no account is set up for the webhook, 405 for other
+methods, 413 for bodies over 64 KiB.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
@@ -51,9 +58,23 @@ def async_unregister_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
     webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
 
 
+# An account handles pushes from the moment its webhook is registered - early in
+# its setup, before the provider is first asked anything - until it unloads.
+HANDLING_STATES = (
+    ConfigEntryState.SETUP_IN_PROGRESS,
+    ConfigEntryState.LOADED,
+    ConfigEntryState.UNLOAD_IN_PROGRESS,
+)
+
+
 def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGatewayConfigEntry | None:
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        if entry.data.get(CONF_WEBHOOK_ID) == webhook_id:
+    """Return the account of a webhook, also while it is still setting up."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if (
+            entry.data.get(CONF_WEBHOOK_ID) == webhook_id
+            and entry.state in HANDLING_STATES
+            and hasattr(entry, "runtime_data")
+        ):
             return entry
     return None
 

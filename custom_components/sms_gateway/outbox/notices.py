@@ -81,19 +81,11 @@ class Notices:
             len(batch),
             why,
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"delivery_unknown_{self.entry.entry_id}",
-            is_fixable=True,
-            is_persistent=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="delivery_unknown",
-            translation_placeholders={
-                "account": self.entry.title,
-                "count": str(len(batch)),
-                "recipients": ", ".join(sorted({q.recipient for q in batch})),
-            },
+        self._notice(
+            "delivery_unknown",
+            ir.IssueSeverity.WARNING,
+            count=str(len(batch)),
+            recipients=", ".join(sorted({q.recipient for q in batch})),
         )
         for queued in batch:
             self.fire(
@@ -108,33 +100,29 @@ class Notices:
             len(batch),
             max_age / 3600,
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"messages_expired_{self.entry.entry_id}",
-            is_fixable=True,
-            is_persistent=True,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="messages_expired",
-            translation_placeholders={
-                "account": self.entry.title,
-                "count": str(len(batch)),
-                "recipients": ", ".join(sorted({q.recipient for q in batch})),
-                "hours": f"{max_age / 3600:g}",
-            },
+        self._notice(
+            "messages_expired",
+            ir.IssueSeverity.ERROR,
+            count=str(len(batch)),
+            recipients=", ".join(sorted({q.recipient for q in batch})),
+            hours=f"{max_age / 3600:g}",
         )
         for queued in batch:
             self.fire(queued.recipient, queued.id, DeliveryStatus.FAILED.value, "expired")
 
     def report_unreadable(self, count: int) -> None:
         """Say that stored messages could not be read and were set aside."""
+        self._notice("outbox_unreadable", ir.IssueSeverity.WARNING, count=str(count))
+
+    def _notice(self, kind: str, severity: ir.IssueSeverity, **placeholders: str) -> None:
+        """Show a notice the user confirms to dismiss (persists across restarts)."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            f"outbox_unreadable_{self.entry.entry_id}",
+            f"{kind}_{self.entry.entry_id}",
             is_fixable=True,
             is_persistent=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="outbox_unreadable",
-            translation_placeholders={"account": self.entry.title, "count": str(count)},
+            severity=severity,
+            translation_key=kind,
+            translation_placeholders={"account": self.entry.title, **placeholders},
         )

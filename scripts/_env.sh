@@ -210,7 +210,15 @@ ensure_venv() {
   if [ -f "$(host_path "$venv")/pyvenv.cfg" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
     return 0
   fi
-  if [ ! -f "$(host_path "$venv")/pyvenv.cfg" ]; then
+  # A venv of another Python (e.g. the 3.13 .venv of older checkouts) is made anew.
+  local cfg wanted
+  cfg="$(host_path "$venv")/pyvenv.cfg"
+  wanted="$(in_env "$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  if [ -f "$cfg" ] && ! grep -Eq "^version(_info)? *= *${wanted//./\.}(\.|$)" "$cfg"; then
+    echo "==> $venv was made with another Python; making it anew with $wanted"
+    rm -rf --one-file-system "$(host_path "$venv")"
+  fi
+  if [ ! -f "$cfg" ]; then
     echo "==> creating $venv with $(in_env "$python" --version)"
     in_env "$python" -m venv "$venv"
   fi

@@ -1252,3 +1252,35 @@ async def test_one_message_the_provider_keeps_refusing_does_not_hold_the_others(
     (left,) = outbox_of(entry).queue.values()
     assert left.text == "poison"
     assert left.attempts >= 2
+
+
+@pytest.mark.parametrize("provider", ["sms365", "voip_communications"])
+async def test_a_retry_without_idempotency_is_on_disk_as_in_flight_before_its_request(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    provider: str,
+) -> None:
+    """A power cut during the retry's request must make it unknown, never resent.
+
+    Writes are coalesced; for providers without idempotency keys the retry's
+    "in flight" state is written before the request goes out.
+    """
+    entry = await make_entry(provider)
+    simulator.state.add_fault(kind="status", provider=SIM[provider], status=503, count=1)
+    await send(hass, entry, "Alice", "retried")
+    client = entry.runtime_data.client
+    real_send = client.send
+    on_disk: list[list[str]] = []
+
+    async def send_and_look(message: Any) -> Any:
+        data = hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"]["data"]
+        on_disk.append([m["state"] for m in data["messages"]])
+        return await real_send(message)
+
+    client.send = send_and_look
+    await advance(hass, freezer, BACKOFF_BASE)
+    assert on_disk == [["in_flight"]]
+    assert [m.text for m in accepted(simulator)] == ["retried"]

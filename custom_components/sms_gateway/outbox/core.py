@@ -345,6 +345,7 @@ class Outbox:
             message = self._outgoing(batch)
         for queued in batch:
             queued.state = MessageState.IN_FLIGHT
+        self._changed()
         if self.held_for_auth or Clock.mono() < self.paused_until:
             # Waiting for reauthentication, or the provider asked us to slow down.
             self._wait(batch, max(self.paused_until, Clock.mono()), None)
@@ -571,16 +572,26 @@ class Outbox:
         )
         for queued in due:
             groups.setdefault(queued.group, []).append(queued)
+        if due and not self.client.capabilities.idempotent_send and not self.held_for_auth:
+            # Without idempotency keys, "in flight" is on disk before the round's
+            # requests: a power cut during them makes those messages unknown after
+            # the restart (reported) instead of sending them again. One write per
+            # round, not per message.
+            for queued in due:
+                queued.state = MessageState.IN_FLIGHT
+            self._changed()
+            await self.async_flush()
         fallback = failover.fallback_of(self.hass, self.entry)
         unreachable_until: float | None = None
         for batch in groups.values():
-            if self.held_for_auth:
-                break
-            if unreachable_until is not None:
-                # The provider cannot be reached at all (nothing was sent): one
-                # probe per round is enough, the others wait for the same moment.
+            if self.held_for_auth or unreachable_until is not None:
+                # Held for reauthentication, or the provider cannot be reached at
+                # all (nothing was sent): one probe per round is enough, the others
+                # wait for the same moment.
                 for queued in batch:
-                    queued.next_attempt = max(queued.next_attempt, unreachable_until)
+                    queued.state = MessageState.QUEUED
+                    if unreachable_until is not None:
+                        queued.next_attempt = max(queued.next_attempt, unreachable_until)
                 self._changed()
                 continue
             # This account first, so it is used again as soon as it is back.

@@ -90,6 +90,7 @@ class Outbox:
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._processing = asyncio.Lock()
         self.unavailable_since: float | None = None  # monotonic
+        self._probes = 0  # failed probes of a provider that is down
         self._dirty = False
 
     # -- storage ------------------------------------------------------------------
@@ -572,7 +573,11 @@ class Outbox:
         )
         for queued in due:
             groups.setdefault(queued.group, []).append(queued)
-        if due and not self.client.capabilities.idempotent_send and not self.held_for_auth:
+        persist = not self.client.capabilities.idempotent_send
+        if persist and due and not self.held_for_auth:
+            if self.unavailable_since is not None and not await self._probe(due):
+                await self._fail_over_waiting(list(groups.values()))
+                return
             # Without idempotency keys, "in flight" is on disk before the round's
             # requests: a power cut during them makes those messages unknown after
             # the restart (reported) instead of sending them again. One write per
@@ -605,6 +610,40 @@ class Outbox:
             if error is None and waiting and self._provider_unreachable(waiting):
                 unreachable_until = min(q.next_attempt for q in waiting)
             self._fire_outcomes(batch, results, error)
+
+    async def _probe(self, due: list[QueuedMessage]) -> bool:
+        """Ask a provider that was down whether it is back, with a request that sends nothing.
+
+        For providers without idempotency keys: no message is put at risk of a
+        duplicate (a power cut, a lost answer) while the provider may still be
+        down. Returns whether the round's messages may be sent now.
+        """
+        try:
+            await self.client.validate_credentials()
+        except AuthenticationError as err:
+            self.entry.async_start_reauth(self.hass)
+            self._hold_for_auth(due, err)
+            return False
+        except ProviderError as err:
+            self._probes += 1
+            retry_after = (
+                clamp_retry_after(err.retry_after) if isinstance(err, TransientError) else None
+            )
+            self._wait(due, Clock.mono() + backoff(self._probes, retry_after), err.key)
+            return False
+        self._probes = 0
+        self._came_back()
+        return True
+
+    async def _fail_over_waiting(self, batches: list[list[QueuedMessage]]) -> None:
+        """Hand what waits for a provider that is still down to the fallback account."""
+        fallback = failover.fallback_of(self.hass, self.entry)
+        if fallback is None or self.held_for_auth or not self.down_too_long():
+            return
+        for batch in batches:
+            movable = failover.movable([q for q in batch if q.id in self.queue])
+            if movable:
+                await self._retry_via(fallback, movable)
 
     def _provider_unreachable(self, waiting: list[QueuedMessage]) -> bool:
         """Tell a provider that is down for everyone from one that refused this message."""

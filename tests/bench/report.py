@@ -110,6 +110,14 @@ def ratio(value: float) -> str:
     return f"{value:.2f}×"
 
 
+def size(nbytes: float) -> str:
+    """Format a number of bytes (decimal units: 1 MB = 10^6 bytes)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.{1 if nbytes >= 10 * scale else 2}f} {unit}"
+    return f"{nbytes:.0f} B"
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Return the pct-th percentile (nearest rank) of values."""
     if not values:

@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from homeassistant.components import webhook
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers.json import save_json
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from tests.bench.common import GcWatch, MakeEntry, add_latency, top_up
@@ -148,10 +149,13 @@ async def test_webhook_throughput(
     written: list[int] = []
 
     def write_file(data: dict[str, Any]) -> int:
-        store._write_data(target, data)
+        payload = dict(data)
+        if "data_func" in payload:
+            payload["data"] = payload.pop("data_func")()
+        save_json(target, payload)
         return Path(target).stat().st_size
 
-    async def write_to_disk(_path: str, data: dict[str, Any]) -> None:
+    async def write_to_disk(data: dict[str, Any]) -> None:
         written.append(await hass.async_add_executor_job(write_file, data))
 
     store._async_write_data = write_to_disk

@@ -461,7 +461,8 @@ async def test_webhook_bad_bodies(
     await make_entry(provider)
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     response = await getattr(ha_client, method)(f"/api/webhook/hook-{provider}", **kwargs)
-    assert response.status == 400
+    # GET is for sms365's report callback only: the other accounts answer 405.
+    assert response.status == (405 if method == "get" and provider != "sms365" else 400)
     await hass.async_block_till_done()
     assert not events
     state = hass.states.get(status_entity(provider))

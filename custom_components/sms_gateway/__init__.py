@@ -16,6 +16,7 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
@@ -30,6 +31,7 @@ from .coordinator import (
 from .entity import device_info
 from .inbound import InboundDispatcher
 from .outbox import Outbox
+from .outbox.notices import issue_ids as outbox_issue_ids
 from .providers import (
     AuthenticationError,
     Channel,
@@ -214,5 +216,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
-    """Forget the account's low-balance repair issue along with the account."""
-    ir.async_delete_issue(hass, DOMAIN, low_balance_issue_id(entry))
+    """Forget everything the account left: its repair issues and its stored files."""
+    for issue_id in (low_balance_issue_id(entry), *outbox_issue_ids(entry.entry_id)):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    # The outbox (outbox/store.py) and the inbound seen ids (inbound.py).
+    for kind in ("outbox", "inbound"):
+        store: Store[Any] = Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.{kind}")
+        await store.async_remove()

@@ -3,7 +3,9 @@
 * ``user``: pick a provider; then that provider's own credentials step
   (``infobip``, ``sms365``, ``voip_communications``). The credentials are
   checked live (``validate_credentials`` never sends a message); the account
-  the provider reports is the entry's unique id and title.
+  the provider reports is the entry's unique id. The title is the optional
+  name the user gives, else the provider's proposal: never a credential, as
+  the title is in logs, repairs, entity ids and notify service names.
 * ``reauth_confirm``: ask only the secret again.
 * ``reconfigure``: change the API address and credentials of the same account.
 * Options: default sender, default country, balance polling, delivery reports.
@@ -264,6 +266,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             config = _clean(user_input)
             sender = config.pop(CONF_SENDER, None)
+            name = str(config.pop(CONF_NAME, "") or "").strip()
             _check_sender(sender, CLIENTS[provider].capabilities, errors)
             if not errors:
                 info = await self._async_validate(provider, config, errors)
@@ -271,7 +274,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     await self.async_set_unique_id(info.account_id)
                     self._abort_if_unique_id_configured()
                     return self.async_create_entry(
-                        title=info.title,
+                        title=name or info.title,
                         data={
                             CONF_PROVIDER: provider,
                             **config,
@@ -280,7 +283,11 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                         options={CONF_SENDER: sender} if sender else {},
                     )
         schema = probatio.Schema(
-            {**credentials_fields(provider), probatio.Optional(CONF_SENDER): _TEXT}
+            {
+                **credentials_fields(provider),
+                probatio.Optional(CONF_SENDER): _TEXT,
+                probatio.Optional(CONF_NAME): _TEXT,
+            }
         )
         return self.async_show_form(
             step_id=provider,

@@ -8,14 +8,19 @@ One webhook per config entry, under the ``webhook_id`` stored in the entry:
   ``msgid``, ``status``, ``cost``, ``to``, ``mcc``, ``mnc`` appended.
 * voip-communications: replies are POSTed to the number's Callback URL.
 
+Only sms365 documents a GET (its delivery-report callback), so only an sms365
+webhook accepts GET; the others answer it with 405. A GET never produces an
+inbound SMS: a leaked URL or a chat app's link preview must not be able to
+fire a (trusted) ``sms_gateway_message_received`` event.
+
 The webhook is registered at the start of the account's setup, before the
 provider is first asked anything, so that what it pushes while the setup waits
 for it (or while it cannot be reached) is not lost; it is unregistered when the
 account unloads or its setup fails.
 
 Answers: 200 accepted, 400 for a body that cannot be parsed (nothing is
-applied), 404 when no account is set up for the webhook, 405 for other
-methods, 413 for bodies over 64 KiB.
+applied), 404 when no account is set up for the webhook, 405 for methods the
+provider does not use, 413 for bodies over 64 KiB.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -40,16 +45,28 @@ from .providers.voip_communications import parse_inbound
 
 MAX_BODY_BYTES = 64 * 1024
 
+# The methods each provider's pushes use (see the provider docs). GET only for
+# sms365, whose delivery-report callback is a GET; everything else is POSTed.
+PUSH_METHODS: dict[str, tuple[str, ...]] = {
+    PROVIDER_SMS365: (hdrs.METH_GET, hdrs.METH_POST),
+}
+DEFAULT_PUSH_METHODS: tuple[str, ...] = (hdrs.METH_POST,)
+
+
+def allowed_methods(provider: str) -> tuple[str, ...]:
+    """Return the HTTP methods the webhook of a provider's account accepts."""
+    return PUSH_METHODS.get(provider, DEFAULT_PUSH_METHODS)
+
 
 def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
-    """Register the entry's webhook."""
+    """Register the entry's webhook, for the methods its provider uses."""
     webhook.async_register(
         hass,
         DOMAIN,
         f"SMS Gateway {entry.title}",
         entry.data[CONF_WEBHOOK_ID],
         _async_handle_webhook,
-        allowed_methods=("GET", "POST"),
+        allowed_methods=allowed_methods(entry.data[CONF_PROVIDER]),
     )
 
 
@@ -141,6 +158,10 @@ async def _async_handle_webhook(
     except Exception as err:  # noqa: BLE001 - anyone can post anything here
         LOGGER.debug("%s: webhook body not understood: %r", entry.title, err)
         return web.Response(status=HTTPStatus.BAD_REQUEST)
+    if inbound and request.method != hdrs.METH_POST:
+        # Never an inbound SMS from a GET (a link preview, a leaked URL).
+        LOGGER.debug("%s: webhook %s refused: no inbound SMS", entry.title, request.method)
+        return web.Response(status=HTTPStatus.METHOD_NOT_ALLOWED)
     entry.runtime_data.tracker.handle_reports(reports)
     if inbound:
         await entry.runtime_data.inbound.async_dispatch(inbound)

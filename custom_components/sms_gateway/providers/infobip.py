@@ -78,10 +78,11 @@ contradicts itself:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
+import logging
 from typing import Any, ClassVar
 import uuid
 
@@ -109,6 +110,7 @@ from .sender import validate_sender
 from .text import analyze
 
 PROVIDER = "infobip"
+_LOGGER = logging.getLogger(__name__)
 
 TEXT_SINGLE_PATH = "/restapi/sms/1/text/single"
 TEXT_MULTI_PATH = "/restapi/sms/1/text/multi"
@@ -578,13 +580,44 @@ def _results(payload: Any, key: str = "results") -> list[Any]:
     return _list(_dict(payload, "the answer").get(key), key)
 
 
-def parse_delivery_reports(payload: Any) -> list[DeliveryReport]:
+def _entry_id(entry: Any) -> str:
+    """Name an entry in a log line by its provider id: never its text or numbers."""
+    message_id = _str(entry.get("messageId")) if isinstance(entry, dict) else None
+    return repr(message_id[:64]) if message_id else "without messageId"
+
+
+def _each[T](entries: list[Any], parse: Callable[[Any], T], what: str, *, skip: bool) -> list[T]:
+    """Parse each entry; with ``skip``, one that cannot be read is logged and left out.
+
+    Without ``skip`` the first unreadable entry raises ProtocolError.
+    """
+    if not skip:
+        return [parse(entry) for entry in entries]
+    parsed: list[T] = []
+    for index, entry in enumerate(entries):
+        try:
+            parsed.append(parse(entry))
+        except ProtocolError as err:
+            _LOGGER.warning(
+                "%s: skipped an unreadable %s (entry %d, %s): %s",
+                PROVIDER,
+                what,
+                index,
+                _entry_id(entry),
+                err,
+            )
+    return parsed
+
+
+def parse_delivery_reports(payload: Any, *, skip_unreadable: bool = False) -> list[DeliveryReport]:
     """Parse delivery reports: a ``notifyUrl`` push or a ``reports`` answer.
 
     ``{"results": [SentSMSReport + "callbackData"]}``; raises ProtocolError on
-    any other shape.
+    any other shape. With ``skip_unreadable`` (a pull: each report is served
+    once) an entry that cannot be read is logged at WARNING with its
+    ``messageId`` and skipped, so that it does not cost the others.
     """
-    return [_report(entry) for entry in _results(payload)]
+    return _each(_results(payload), _report, "delivery report", skip=skip_unreadable)
 
 
 def parse_sent_logs(payload: Any) -> list[SentMessageLog]:
@@ -600,14 +633,17 @@ def parse_sent_logs(payload: Any) -> list[SentMessageLog]:
     return logs
 
 
-def parse_inbound_messages(payload: Any) -> list[InboundMessage]:
+def parse_inbound_messages(payload: Any, *, skip_unreadable: bool = False) -> list[InboundMessage]:
     """Parse received messages: a forward push or an ``inbox/reports`` / ``logs`` answer.
 
     ``{"results": [{"messageId", "from", "to", "text", "cleanText",
     "keyword", "receivedAt", "smsCount"}]}``; raises ProtocolError on any
-    other shape.
+    other shape. With ``skip_unreadable`` (a pull: each message is served
+    once) a message that cannot be read (a withheld sender, no text...) is
+    logged at WARNING with its ``messageId`` - never its text or numbers -
+    and skipped, so that it does not cost the others.
     """
-    return [_inbound(entry) for entry in _results(payload)]
+    return _each(_results(payload), _inbound, "received message", skip=skip_unreadable)
 
 
 def parse_number_context(payload: Any) -> list[NumberInfo]:
@@ -734,7 +770,8 @@ class InfobipClient(ProviderClient):
         host = (url.host or self._base_url).lower()
         return AccountInfo(
             account_id=f"{PROVIDER}:{host}:{self._username}",
-            title=f"Infobip ({self._username} @ {host})",
+            # The username is a credential: the title names the API host only.
+            title=f"Infobip ({host})",
         )
 
     async def get_balance(self) -> Balance:
@@ -946,7 +983,9 @@ class InfobipClient(ProviderClient):
     ) -> list[DeliveryReport]:
         """Return delivery reports not fetched before (``GET reports``; each once)."""
         params = _params(limit=limit, bulkId=bulk_id, messageId=message_id)
-        return parse_delivery_reports(await self._call("GET", REPORTS_PATH, params=params))
+        data = await self._call("GET", REPORTS_PATH, params=params)
+        # Served once: an unreadable report is skipped, not the whole answer.
+        return parse_delivery_reports(data, skip_unreadable=True)
 
     async def get_logs(
         self,
@@ -989,9 +1028,13 @@ class InfobipClient(ProviderClient):
     # -- received messages ----------------------------------------------------------
 
     async def fetch_inbound(self, *, limit: int | None = None) -> list[InboundMessage]:
-        """Return received messages not fetched before (``GET inbox/reports``)."""
+        """Return received messages not fetched before (``GET inbox/reports``).
+
+        Each message is served once: one that cannot be read is logged and
+        skipped, the others are returned.
+        """
         data = await self._call("GET", INBOX_REPORTS_PATH, params=_params(limit=limit))
-        return parse_inbound_messages(data)
+        return parse_inbound_messages(data, skip_unreadable=True)
 
     async def get_inbox_logs(
         self,
@@ -1014,7 +1057,8 @@ class InfobipClient(ProviderClient):
             receivedSince=format_date(received_since) if received_since else None,
             receivedUntil=format_date(received_until) if received_until else None,
         )
-        return parse_inbound_messages(await self._call("GET", INBOX_LOGS_PATH, params=params))
+        data = await self._call("GET", INBOX_LOGS_PATH, params=params)
+        return parse_inbound_messages(data, skip_unreadable=True)
 
     # -- Number Context ----------------------------------------------------------------
 

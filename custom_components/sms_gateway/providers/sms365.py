@@ -377,9 +377,8 @@ class Sms365Client(ProviderClient):
         """Check the key with ``me/balance`` (sends nothing); identify the account."""
         await self.get_balance()
         digest = hashlib.sha256(self._api_key.encode()).hexdigest()[:16]
-        return AccountInfo(
-            account_id=f"{self.provider}:{digest}", title=f"sms365.gr ({digest[:8]})"
-        )
+        # No fragment of the key (or of its digest) in the title people read.
+        return AccountInfo(account_id=f"{self.provider}:{digest}", title="sms365.gr")
 
     async def get_balance(self) -> Balance:
         """Return the account's SMS credits (``me/balance``)."""
@@ -667,10 +666,15 @@ class Sms365Client(ProviderClient):
         """Return the statuses changed since the last call (``status/get``), each once."""
         body = await self._call("status/get", {})
         reports: list[DeliveryReport] = []
-        for item in _items(body.get("sms")):
+        for index, item in enumerate(_items(body.get("sms"))):
             message_id = _text(item.get("smsId")) if isinstance(item, dict) else None
             if message_id is None:
-                _LOGGER.debug("%s: skipped a status/get entry without smsId", self.provider)
+                # Each status is served once: skip this entry, keep the others.
+                _LOGGER.warning(
+                    "%s: skipped an unreadable status/get entry (entry %d, without smsId)",
+                    self.provider,
+                    index,
+                )
                 continue
             reports.append(
                 DeliveryReport(message_id=message_id, status=_status(item.get("status")))

@@ -168,7 +168,8 @@ class VoipCommunicationsClient(ProviderClient):
         await self._request("POST", SEND_PATH, data={}, headers=self._headers)
         return AccountInfo(
             account_id=f"{self.provider}:{self._api_key}",
-            title=f"voip-communications.net ({self._api_key})",
+            # The API key is the Basic-auth username: a credential, never in a title.
+            title="voip-communications.net",
         )
 
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:

@@ -1,0 +1,364 @@
+"""Inbound SMS that can be trusted: partly unreadable pulls, and GET at the webhook.
+
+* The provider serves each received message (and each delivery report) once:
+  one entry that cannot be read must not cost the others of the same poll.
+  It is skipped and logged at WARNING with its provider id, never with the
+  message text or the phone number.
+* A GET can never produce an inbound SMS: only sms365's delivery-report
+  callback is documented as a GET; the other accounts answer GET with 405.
+"""
+
+import base64
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import json
+import logging
+from typing import Any
+
+from aiohttp import ClientSession
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.sms_gateway.const import (
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_MESSAGE_RECEIVED,
+)
+from simulator import demo
+from tests.conftest import ALICE, BOB, RunningSimulator
+
+MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+
+ALICE_DIGITS = ALICE.removeprefix("+")
+SECRET_TEXT = "DISARM 4711"
+
+
+def received(message_id: str, sender: Any, text: Any = SECRET_TEXT) -> dict[str, Any]:
+    """Return one received message as Infobip serves it from ``inbox/reports``."""
+    return {
+        "messageId": message_id,
+        "from": sender,
+        "to": "41793026727",
+        "text": text,
+        "cleanText": "",
+        "keyword": "",
+        "receivedAt": "2025-05-01T10:20:30.000+0000",
+        "smsCount": 1,
+    }
+
+
+async def serve_once(
+    http: ClientSession, simulator: RunningSimulator, provider: str, path: str, body: Any
+) -> None:
+    """Let the simulator answer the next request to ``path`` with a hand-made body."""
+    async with http.post(
+        f"{simulator.url}/_sim/faults",
+        json={
+            "kind": "body",
+            "body": json.dumps(body),
+            "content_type": "application/json",
+            "path": path,
+            "provider": provider,
+            "count": 1,
+        },
+    ) as response:
+        assert response.status == 201, await response.text()
+
+
+async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move time on and let every timer due run."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def warnings_about(caplog: pytest.LogCaptureFixture, provider_id: str) -> list[str]:
+    """Return the WARNING lines that name a provider id."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and provider_id in r.getMessage()
+    ]
+
+
+def assert_no_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    """Neither a message text nor a phone number was logged at WARNING or above."""
+    for record in caplog.records:
+        if record.levelno < logging.WARNING:
+            continue
+        message = record.getMessage()
+        assert SECRET_TEXT not in message
+        assert ALICE_DIGITS not in message
+        assert "41793026727" not in message
+
+
+async def send(hass: HomeAssistant, entry: MockConfigEntry, *targets: str) -> list[Any]:
+    """Send a text through the action; return its per-recipient results."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"config_entry_id": entry.entry_id, "target": list(targets), "message": "Hello"},
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    results: list[Any] = response["results"]  # type: ignore[assignment]
+    return results
+
+
+# -- pull: one bad entry ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        received("withheld-1", ""),  # a withheld sender
+        received("no-text-1", ALICE_DIGITS, text=None),
+        received("list-sender-1", [ALICE_DIGITS]),
+    ],
+)
+async def test_pull_one_unreadable_message_keeps_the_others(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    http: ClientSession,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    bad: dict[str, Any],
+) -> None:
+    await make_entry("infobip")
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    batch = {
+        "results": [received("alice-1", ALICE_DIGITS), bad, received("alice-2", ALICE_DIGITS)],
+        "messageCount": 3,
+        "pendingMessageCount": 0,
+    }
+    await serve_once(http, simulator, "infobip", "inbox/reports", batch)
+
+    await advance(hass, freezer, 61)
+
+    assert [(e.data["message_id"], e.data["sender"], e.data["trusted"]) for e in events] == [
+        ("alice-1", ALICE, True),
+        ("alice-2", ALICE, True),
+    ]
+    assert warnings_about(caplog, bad["messageId"])
+    assert_no_secrets(caplog)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+    # The next poll: nothing new, nothing twice.
+    await advance(hass, freezer, 61)
+    assert len(events) == 2
+
+
+async def test_pull_entry_that_is_not_an_object_is_skipped(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    http: ClientSession,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await make_entry("infobip")
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    batch = {"results": [None, "x", received("alice-1", ALICE_DIGITS)]}
+    await serve_once(http, simulator, "infobip", "inbox/reports", batch)
+    await advance(hass, freezer, 61)
+    assert [e.data["message_id"] for e in events] == ["alice-1"]
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) >= 2
+    assert_no_secrets(caplog)
+
+
+async def test_pull_of_a_real_message_beside_a_bad_one(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    http: ClientSession,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A handset texts the simulator; the inbox answer also carries a bad entry."""
+    await make_entry("infobip")
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    async with http.post(
+        f"{simulator.url}/_sim/inbound",
+        json={"provider": "infobip", "from": ALICE_DIGITS, "text": "HOME", "message_id": "real-1"},
+    ) as response:
+        assert response.status == 201, await response.text()
+    await simulator.drain()
+    # Take what the simulator would serve, and add a withheld sender to it.
+    async with http.get(
+        f"{simulator.url}/restapi/sms/1/inbox/reports",
+        headers={"Authorization": _infobip_auth()},
+    ) as response:
+        assert response.status == 200
+        served = await response.json()
+    assert [m["messageId"] for m in served["results"]] == ["real-1"]
+    served["results"].insert(0, received("withheld-2", ""))
+    await serve_once(http, simulator, "infobip", "inbox/reports", served)
+
+    await advance(hass, freezer, 61)
+    assert [e.data["message_id"] for e in events] == ["real-1"]
+    assert warnings_about(caplog, "withheld-2")
+    assert_no_secrets(caplog)
+
+
+def _infobip_auth() -> str:
+    """Return the demo Infobip account's Basic authorization header."""
+    token = base64.b64encode(f"{demo.INFOBIP_USERNAME}:{demo.INFOBIP_PASSWORD}".encode()).decode()
+    return f"Basic {token}"
+
+
+# -- pull: delivery reports ------------------------------------------------------------
+
+
+async def test_infobip_report_poll_keeps_good_reports_beside_a_bad_one(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    http: ClientSession,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await make_entry("infobip")
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    [alice, bob] = await send(hass, entry, ALICE, BOB)
+    delivered = {
+        "groupId": 3,
+        "groupName": "DELIVERED",
+        "id": 5,
+        "name": "DELIVERED_TO_HANDSET",
+        "description": "Message delivered to handset",
+    }
+    no_error = {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False}
+    batch = {
+        "results": [
+            {
+                "messageId": alice["message_id"],
+                "to": ALICE_DIGITS,
+                "status": delivered,
+                "error": no_error,
+            },
+            {"messageId": "dlr-bad-1", "to": ALICE_DIGITS, "status": "DELIVERED"},
+            {"to": ALICE_DIGITS, "status": delivered},
+            {"messageId": bob["message_id"], "to": BOB.removeprefix("+"), "status": delivered},
+        ]
+    }
+    await serve_once(http, simulator, "infobip", "sms/1/reports", batch)
+
+    await advance(hass, freezer, 30)
+
+    assert sorted((e.data["message_id"], e.data["status"]) for e in events) == sorted(
+        [(alice["message_id"], "delivered"), (bob["message_id"], "delivered")]
+    )
+    assert warnings_about(caplog, "dlr-bad-1")
+    assert_no_secrets(caplog)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_sms365_report_poll_skips_a_bad_entry_with_a_warning(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    http: ClientSession,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await make_entry("sms365")
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    [alice] = await send(hass, entry, ALICE)
+    batch = {
+        "status": 1,
+        "error": 0,
+        "remarks": "Success",
+        "sms": [{"status": "d"}, "x", {"smsId": alice["message_id"], "status": "d"}],
+        "total": 3,
+    }
+    await serve_once(http, simulator, "sms365", "status/get", batch)
+
+    await advance(hass, freezer, 30)
+
+    assert [(e.data["message_id"], e.data["status"]) for e in events] == [
+        (alice["message_id"], "delivered")
+    ]
+    skipped = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "status/get" in r.getMessage()
+    ]
+    assert len(skipped) == 2
+    assert_no_secrets(caplog)
+
+
+# -- GET at the webhook ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["voip_communications", "infobip"])
+async def test_get_never_fires_an_inbound_sms(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    provider: str,
+) -> None:
+    await make_entry(provider, options={"inbound_interval": 0})
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    client = await hass_client_no_auth()
+    # What a leaked URL, or a chat app's link preview, would request.
+    response = await client.get(
+        f"/api/webhook/hook-{provider}",
+        params={"from": ALICE_DIGITS, "msg": "DISARM", "text": "DISARM", "messageId": "g-1"},
+    )
+    assert response.status == 405
+    await hass.async_block_till_done()
+    assert events == []
+    state = hass.states.get(f"event.demo_{provider}_sms_received")
+    assert state is not None
+    assert state.state == "unknown"
+
+    # The same as a POST is still a message (voip: the documented push).
+    if provider == "voip_communications":
+        response = await client.post(
+            f"/api/webhook/hook-{provider}", data={"from": ALICE_DIGITS, "msg": "DISARM"}
+        )
+        assert response.status == 200
+        await hass.async_block_till_done()
+        assert [(e.data["text"], e.data["trusted"]) for e in events] == [("DISARM", True)]
+
+
+async def test_sms365_report_callback_still_accepts_get(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    entry = await make_entry("sms365")
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    inbound = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    [alice] = await send(hass, entry, ALICE)
+    client = await hass_client_no_auth()
+    response = await client.get(
+        "/api/webhook/hook-sms365",
+        params={
+            "msgid": alice["message_id"],
+            "status": "d",
+            "cost": "1",
+            "to": ALICE_DIGITS,
+            # Inbound-looking fields change nothing.
+            "from": ALICE_DIGITS,
+            "msg": "DISARM",
+        },
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
+        (alice["message_id"], "delivered")
+    ]
+    assert inbound == []

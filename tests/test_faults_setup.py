@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import logging
-import socket
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -43,6 +42,7 @@ from custom_components.sms_gateway.providers import DeliveryStatus, SendResult, 
 from custom_components.sms_gateway.webhook import _async_handle_webhook
 from simulator import demo
 from tests.conftest import ALICE, PROVIDERS, RunningSimulator, provider_data, recipient_subentry
+from tests.outage import closed_port
 
 SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
 ACCOUNT = {"infobip": "infobip-demo", "sms365": "sms365-demo", "voip_communications": "voip-demo"}
@@ -58,14 +58,6 @@ REPORT_PATHS = {"infobip": "/restapi/sms/1/reports", "sms365": "/api/status/get"
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def closed_port() -> int:
-    """Return a port nobody listens on: connection refused, as with no internet."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def add_entry(

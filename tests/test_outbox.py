@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
-import socket
 import time
 from typing import Any
 
@@ -25,7 +24,6 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
-from yarl import URL
 
 from custom_components.sms_gateway import outbox as outbox_module
 from custom_components.sms_gateway.outbox import (
@@ -40,6 +38,7 @@ from custom_components.sms_gateway.outbox import (
 from simulator import app as simulator_app
 from simulator.state import Message, RecordedRequest
 from tests.conftest import ALICE, BOB, RunningSimulator
+from tests.outage import advance, refuse_connections
 
 MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
 
@@ -99,26 +98,6 @@ async def stored(
     return messages
 
 
-def closed_port() -> int:
-    """Return a port nobody listens on: connection refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def refuse_connections(entry: MockConfigEntry) -> Callable[[], None]:
-    """Point an account at a closed port; return the function that restores it."""
-    client = entry.runtime_data.client
-    original = client._base_url
-    client._base_url = str(URL(original).with_port(closed_port()))
-
-    def restore() -> None:
-        client._base_url = original
-
-    return restore
-
-
 async def send(
     hass: HomeAssistant, entry: MockConfigEntry, target: Any, message: str, **extra: Any
 ) -> dict[str, Any]:
@@ -132,13 +111,6 @@ async def send(
     )
     assert response is not None
     return dict(response)
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the frozen clock on and run whatever became due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def issue(hass: HomeAssistant, issue_id: str) -> ir.IssueEntry | None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
 import math
-import socket
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -14,7 +12,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from yarl import URL
 
@@ -33,6 +30,7 @@ from tests.bench.common import (
 )
 from tests.bench.report import RESULTS
 from tests.conftest import RunningSimulator
+from tests.outage import advance, closed_port
 
 MESSAGES = 100
 OUTAGE = 60  # simulated seconds the provider stays down
@@ -44,14 +42,6 @@ OUTAGES = {
     "reset": "connection reset after sending (ambiguous)",
     "503": "HTTP 503",
 }
-
-
-def closed_port() -> int:
-    """Return a port nobody listens on: connection refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def start_outage(
@@ -76,13 +66,6 @@ def start_outage(
         simulator.state.faults.clear()  # take_fault replaces the list: look it up now
 
     return clear
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the frozen clock on and run whatever became due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.mark.parametrize(

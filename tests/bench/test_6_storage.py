@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 import math
 import random
-import socket
 from typing import Any
 
 import freezegun.api
@@ -18,14 +16,13 @@ from homeassistant.helpers.json import prepare_save_json
 from homeassistant.helpers.storage import Store
 from homeassistant.util.json import json_loads
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
-from yarl import URL
 
 from custom_components.sms_gateway import outbox as outbox_module
 from custom_components.sms_gateway.outbox import Outbox, store as store_module
 from tests.bench.common import LABEL, PROVIDERS, MakeEntry, call_send, number, top_up
 from tests.bench.report import RESULTS, ms, ratio, size
 from tests.conftest import RunningSimulator
+from tests.outage import advance, refuse_connections
 
 MESSAGES = 1000  # the outbox's limit per account (MAX_QUEUED)
 OUTAGE = 60  # simulated seconds the provider stays down after the last message
@@ -58,33 +55,6 @@ class Run:
 
 
 RUNS: dict[str, dict[str, Run]] = {}
-
-
-def closed_port() -> int:
-    """Return a port nobody listens on: connection refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def refuse_connections(entry: MockConfigEntry) -> Callable[[], None]:
-    """Point the account at a closed port; return the function that ends the outage."""
-    client = entry.runtime_data.client
-    original = client._base_url
-    client._base_url = str(URL(original).with_port(closed_port()))
-
-    def restore() -> None:
-        client._base_url = original
-
-    return restore
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the frozen clock on and run whatever became due (retries, delayed saves)."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def clock() -> float:

@@ -8,6 +8,7 @@
   callback is documented as a GET; the other accounts answer GET with 405.
 """
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -31,6 +32,7 @@ from custom_components.sms_gateway.const import (
     EVENT_DELIVERY_REPORT,
     EVENT_MESSAGE_RECEIVED,
 )
+from custom_components.sms_gateway.providers import InboundMessage
 from simulator import demo
 from tests.conftest import ALICE, BOB, RunningSimulator
 
@@ -362,3 +364,116 @@ async def test_sms365_report_callback_still_accepts_get(
         (alice["message_id"], "delivered")
     ]
     assert inbound == []
+
+
+# -- exactly once, even when the request is cancelled; group-committed writes -------
+
+
+class SlowDisk:
+    """The inbound store's writes wait until released (an SD card under load).
+
+    A real server cannot make Home Assistant's storage slow, so the store's
+    save is wrapped; everything else is real.
+    """
+
+    def __init__(self, entry: MockConfigEntry) -> None:
+        self.store = entry.runtime_data.inbound._store
+        self.real_save = self.store.async_save
+        self.release = asyncio.Event()
+        self.writes: list[list[str]] = []
+        self.fail = False
+
+    async def save(self, data: dict[str, list[str]]) -> None:
+        await self.release.wait()
+        self.writes.append(list(data["seen"]))
+        if self.fail:
+            raise OSError("disk full")
+        await self.real_save(data)
+
+
+@pytest.fixture
+async def slow_disk(
+    hass: HomeAssistant, make_entry: MakeEntry, monkeypatch: pytest.MonkeyPatch
+) -> tuple[MockConfigEntry, SlowDisk]:
+    entry = await make_entry("voip_communications")
+    disk = SlowDisk(entry)
+    monkeypatch.setattr(disk.store, "async_save", disk.save)
+    return entry, disk
+
+
+async def test_a_cancelled_webhook_request_loses_nothing_and_dispatches_once(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    slow_disk: tuple[MockConfigEntry, SlowDisk],
+) -> None:
+    """The provider gives up during a slow write; its retry must not be dropped unseen.
+
+    Before: ids were marked seen before the write was awaited, so the cancelled
+    request lost the message and the retry was dropped as a duplicate.
+    """
+    entry, disk = slow_disk
+    inbound = entry.runtime_data.inbound
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    message = InboundMessage("r1", ALICE_DIGITS, "HOME")
+    request = hass.async_create_task(inbound.async_dispatch([message]))
+    await asyncio.sleep(0)
+    request.cancel()  # the client disconnected: Home Assistant cancels the handler
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    retry = hass.async_create_task(inbound.async_dispatch([message]))  # the provider retries
+    disk.release.set()
+    await hass.async_block_till_done()
+    assert await retry == 0  # being recorded already: not twice
+    assert [e.data["message_id"] for e in events] == ["r1"]
+    assert disk.writes == [["r1"]]
+
+
+async def test_messages_arriving_during_a_write_share_the_next_one(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    slow_disk: tuple[MockConfigEntry, SlowDisk],
+) -> None:
+    """Before: every new message rewrote the whole seen-ids store (36 KiB each)."""
+    entry, disk = slow_disk
+    inbound = entry.runtime_data.inbound
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    first = hass.async_create_task(
+        inbound.async_dispatch([InboundMessage("g0", ALICE_DIGITS, "first")])
+    )
+    await asyncio.sleep(0)
+    rest = [
+        hass.async_create_task(
+            inbound.async_dispatch([InboundMessage(f"g{i}", ALICE_DIGITS, f"m{i}")])
+        )
+        for i in range(1, 50)
+    ]
+    await asyncio.sleep(0)
+    disk.release.set()
+    assert await first == 1
+    assert [await task for task in rest] == [1] * 49
+    assert len(disk.writes) == 2  # the first, then one for the 49 that waited
+    assert sorted(disk.writes[-1]) == sorted(f"g{i}" for i in range(50))
+    # Persisted before dispatched: every event came after the write holding its id.
+    assert len(events) == 50
+
+
+async def test_a_failed_write_dispatches_nothing_and_asks_for_a_retry(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    slow_disk: tuple[MockConfigEntry, SlowDisk],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    entry, disk = slow_disk
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    client = await hass_client_no_auth()
+    disk.fail = True
+    disk.release.set()
+    form = {"from": ALICE_DIGITS, "to": demo.VOIP_NUMBER, "msg": "HOME", "id": "w1"}
+    response = await client.post(f"/api/webhook/{entry.data['webhook_id']}", data=form)
+    assert response.status == 503  # the provider delivers it again later
+    assert events == []
+    disk.fail = False
+    response = await client.post(f"/api/webhook/{entry.data['webhook_id']}", data=form)
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert len(events) == 1

@@ -25,6 +25,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
@@ -116,7 +117,14 @@ class InboundDispatcher:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.inbound"
         )
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = asyncio.Lock()
+        # Ids being recorded now (not yet seen): a repeat of one is not dispatched twice.
+        self._claimed: dict[str, InboundMessage] = {}
+        # Group commit: writes wanted / done; the writer task; waiters.
+        self._wanted = 0
+        self._saved = 0
+        self._failures = 0
+        self._writer: asyncio.Task[None] | None = None
+        self._written = asyncio.Condition()
         self._listeners: list[Callable[[ReceivedSms], None]] = []
         self._unsub_poll: CALLBACK_TYPE | None = None
         self.last: ReceivedSms | None = None
@@ -155,26 +163,74 @@ class InboundDispatcher:
         return remove
 
     async def async_dispatch(self, messages: list[InboundMessage]) -> int:
-        """Dispatch new messages; return how many were new."""
-        new = 0
-        async with self._lock:
-            # Unseen, and once each: one delivery may repeat a message.
-            unseen: dict[str, InboundMessage] = {}
-            for m in messages:
-                if m.message_id not in self._seen:
-                    unseen.setdefault(m.message_id, m)
-            fresh = list(unseen.values())
-            if not fresh:
-                return 0
+        """Dispatch new messages once each; return how many were new.
+
+        Exactly once, even when the caller is cancelled (Home Assistant cancels
+        a webhook handler whose client disconnects): the new ids are written
+        to storage, then marked seen, then dispatched, in a task the caller
+        cannot cancel. A provider that gave up and retries then finds them
+        seen, and nothing was lost. Writes are group-committed: messages that
+        arrive while a write is under way share the next one.
+        """
+        fresh: dict[str, InboundMessage] = {}
+        for message in messages:
+            if message.message_id not in self._seen and message.message_id not in self._claimed:
+                fresh.setdefault(message.message_id, message)
+        if not fresh:
+            return 0
+        self._claimed.update(fresh)
+        task = self.hass.async_create_task(
+            self._persist_and_dispatch(list(fresh.values())), f"{DOMAIN} inbound SMS"
+        )
+        return await asyncio.shield(task)
+
+    async def _persist_and_dispatch(self, fresh: list[InboundMessage]) -> int:
+        try:
+            await self._commit()
+        finally:
             for message in fresh:
-                self._remember(message.message_id)
-            # Recorded before anything is dispatched: a crash now loses no
-            # message the provider already handed over, and never repeats one.
-            await self._store.async_save({"seen": list(self._seen)})
-            for message in fresh:
-                self._dispatch(message)
-                new += 1
-        return new
+                self._claimed.pop(message.message_id, None)
+        for message in fresh:
+            self._remember(message.message_id)
+        for message in fresh:
+            self._dispatch(message)
+        return len(fresh)
+
+    async def _commit(self) -> None:
+        """Return once a write that includes every id claimed so far is done."""
+        self._wanted += 1
+        wanted = self._wanted
+        failures = self._failures
+        async with self._written:
+            if self._writer is None or self._writer.done():
+                self._writer = self.hass.async_create_task(
+                    self._write_loop(), f"{DOMAIN} inbound store"
+                )
+            await self._written.wait_for(
+                lambda: self._saved >= wanted or self._failures != failures
+            )
+            if self._saved < wanted:
+                raise HomeAssistantError("the received SMS could not be recorded")
+
+    async def _write_loop(self) -> None:
+        """Write the seen ids (and those claimed) until every wanted write is done."""
+        while self._saved < self._wanted:
+            target = self._wanted
+            ids = [*self._seen, *(i for i in self._claimed if i not in self._seen)]
+            try:
+                await self._store.async_save({"seen": ids[-MAX_SEEN_IDS:]})
+            except Exception:  # noqa: BLE001 - reported to every waiting caller
+                LOGGER.exception("%s: recording received SMS failed", self.entry.title)
+                async with self._written:
+                    self._wanted = (
+                        self._saved
+                    )  # the waiting callers fail; the next write starts anew
+                    self._failures += 1
+                    self._written.notify_all()
+                return
+            async with self._written:
+                self._saved = target
+                self._written.notify_all()
 
     def _remember(self, message_id: str) -> None:
         self._seen[message_id] = None

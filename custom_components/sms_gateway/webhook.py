@@ -35,6 +35,7 @@ from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 
 from .const import CONF_PROVIDER, DOMAIN, LOGGER, PROVIDER_INFOBIP, PROVIDER_SMS365
 from .coordinator import SmsGatewayConfigEntry
@@ -164,5 +165,9 @@ async def _async_handle_webhook(
         return web.Response(status=HTTPStatus.METHOD_NOT_ALLOWED)
     entry.runtime_data.tracker.handle_reports(reports)
     if inbound:
-        await entry.runtime_data.inbound.async_dispatch(inbound)
+        try:
+            await entry.runtime_data.inbound.async_dispatch(inbound)
+        except HomeAssistantError:
+            # Not recorded (storage failed): the provider is asked to retry.
+            return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
     return web.Response(status=HTTPStatus.OK)

@@ -85,9 +85,12 @@ def wrong_credentials(provider: str, base: str) -> dict[str, Any]:
 # provider -> (unique id, title) of the demo account.
 ACCOUNTS: dict[str, tuple[str, str]] = {
     # Titles are read by people and end up in entity ids: no credential in them.
-    "infobip": ("infobip:127.0.0.1:demo", "Infobip (127.0.0.1)"),
+    "infobip": (f"infobip:127.0.0.1:{_digest('demo')}", "Infobip (127.0.0.1)"),
     "sms365": (f"sms365:{_digest(SMS365_API_KEY)}", "sms365.gr"),
-    "voip_communications": (f"voip_communications:{VOIP_API_KEY}", "voip-communications.net"),
+    "voip_communications": (
+        f"voip_communications:{_digest(VOIP_API_KEY)}",
+        "voip-communications.net",
+    ),
 }
 # A sender each provider accepts, and one it refuses.
 SENDERS: dict[str, tuple[str, str]] = {

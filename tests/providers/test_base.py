@@ -33,7 +33,10 @@ class RecordingClient(ProviderClient):
         self.batches: list[OutgoingMessage] = []
 
     async def validate_credentials(self) -> AccountInfo:
-        return AccountInfo("test:1", "Test")
+        return AccountInfo(self.account_id(), "Test")
+
+    def account_id(self) -> str:
+        return "test:1"
 
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
         self.batches.append(message)

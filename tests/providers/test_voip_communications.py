@@ -21,6 +21,7 @@ from custom_components.sms_gateway.providers import (
     VoipCommunicationsClient,
     create_client,
 )
+from custom_components.sms_gateway.providers.base import account_digest
 from custom_components.sms_gateway.providers.voip_communications import parse_inbound
 from simulator.demo import VOIP_API_KEY, VOIP_API_PASSWORD, VOIP_NUMBER
 from tests.conftest import RunningSimulator
@@ -47,7 +48,8 @@ async def test_validate_credentials_sends_nothing(
     simulator: RunningSimulator, http: ClientSession
 ) -> None:
     info = await _client(simulator, http).validate_credentials()
-    assert info.account_id == f"voip_communications:{VOIP_API_KEY}"
+    assert info.account_id == f"voip_communications:{account_digest(VOIP_API_KEY)}"
+    assert VOIP_API_KEY not in info.account_id
     assert VOIP_API_PASSWORD not in info.title
     assert simulator.state.messages == {}
     (request,) = simulator.state.requests

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+import hashlib
 import json
 import logging
 from typing import Any, ClassVar
@@ -47,6 +48,15 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 20.0
 MAX_TEXT_SEGMENTS = 10  # beyond this, providers reject or truncate: refuse early
+
+
+def account_digest(value: str) -> str:
+    """Return a short, stable digest of a credential that identifies an account.
+
+    Account ids (the config entry's unique id) are built from it, never from
+    the credential itself: no key or username ends up where ids are shown.
+    """
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,13 @@ class ProviderClient(ABC):
     @abstractmethod
     async def validate_credentials(self) -> AccountInfo:
         """Check the credentials without sending a message; identify the account."""
+
+    @abstractmethod
+    def account_id(self) -> str:
+        """Return the stable id of the account the credentials belong to (no request).
+
+        Never a credential: built with ``account_digest``.
+        """
 
     async def send(self, message: OutgoingMessage) -> list[SendResult]:
         """Send a message; one result per recipient, in the order given.

@@ -89,7 +89,7 @@ import uuid
 from aiohttp import ClientSession, encode_basic_auth
 from yarl import URL
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse
+from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse, account_digest
 from .errors import InvalidRequestError, ProtocolError, ProviderError
 from .models import (
     AccountInfo,
@@ -766,13 +766,15 @@ class InfobipClient(ProviderClient):
     async def validate_credentials(self) -> AccountInfo:
         """Check the credentials with a balance request (sends nothing)."""
         await self.get_balance()
-        url = URL(self._base_url)
-        host = (url.host or self._base_url).lower()
-        return AccountInfo(
-            account_id=f"{PROVIDER}:{host}:{self._username}",
-            # The username is a credential: the title names the API host only.
-            title=f"Infobip ({host})",
-        )
+        # The username is a credential: the title names the API host only.
+        return AccountInfo(account_id=self.account_id(), title=f"Infobip ({self._host()})")
+
+    def account_id(self) -> str:
+        """Return the account's id: the API host and the username's digest."""
+        return f"{PROVIDER}:{self._host()}:{account_digest(self._username)}"
+
+    def _host(self) -> str:
+        return (URL(self._base_url).host or self._base_url).lower()
 
     async def get_balance(self) -> Balance:
         """Return the account balance (``GET /restapi/account/1/balance``)."""

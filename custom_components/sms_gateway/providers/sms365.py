@@ -89,13 +89,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-import hashlib
 import logging
 from typing import Any, ClassVar
 
 from aiohttp import ClientSession
 
-from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, as_dict
+from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, account_digest, as_dict
 from .errors import (
     AuthenticationError,
     InsufficientBalanceError,
@@ -376,9 +375,12 @@ class Sms365Client(ProviderClient):
     async def validate_credentials(self) -> AccountInfo:
         """Check the key with ``me/balance`` (sends nothing); identify the account."""
         await self.get_balance()
-        digest = hashlib.sha256(self._api_key.encode()).hexdigest()[:16]
         # No fragment of the key (or of its digest) in the title people read.
-        return AccountInfo(account_id=f"{self.provider}:{digest}", title="sms365.gr")
+        return AccountInfo(account_id=self.account_id(), title="sms365.gr")
+
+    def account_id(self) -> str:
+        """Return the account's id: the key identifies the account (by its digest)."""
+        return f"{self.provider}:{account_digest(self._api_key)}"
 
     async def get_balance(self) -> Balance:
         """Return the account's SMS credits (``me/balance``)."""

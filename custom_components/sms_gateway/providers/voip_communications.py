@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 from aiohttp import ClientSession, encode_basic_auth
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, as_dict, as_list
+from .base import DEFAULT_TIMEOUT, ProviderClient, account_digest, as_dict, as_list
 from .errors import InvalidRequestError, ProtocolError
 from .models import (
     AccountInfo,
@@ -167,10 +167,14 @@ class VoipCommunicationsClient(ProviderClient):
         """Check the credentials with a request that cannot send anything."""
         await self._request("POST", SEND_PATH, data={}, headers=self._headers)
         return AccountInfo(
-            account_id=f"{self.provider}:{self._api_key}",
+            account_id=self.account_id(),
             # The API key is the Basic-auth username: a credential, never in a title.
             title="voip-communications.net",
         )
+
+    def account_id(self) -> str:
+        """Return the account's id: the API key's digest, never the key."""
+        return f"{self.provider}:{account_digest(self._api_key)}"
 
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
         form = {"to": ",".join(digits(r) for r in message.recipients), "msg": message.text}

@@ -191,6 +191,7 @@ async def test_user_flow_creates_entry(
     entry = result["result"]
     assert entry.unique_id == ACCOUNTS[provider][0]
     assert entry.title == ACCOUNTS[provider][1]
+    assert (entry.version, entry.minor_version) == (1, 2)  # nothing to migrate
     assert entry.options == {CONF_SENDER: sender}
     # The sms365 API key is a secret: never part of the unique id.
     assert SMS365_API_KEY not in entry.unique_id
@@ -357,6 +358,27 @@ async def test_same_account_aborts(
 
 
 # -- reauth -------------------------------------------------------------------
+async def test_title_of_a_second_account(hass: HomeAssistant, simulator: RunningSimulator) -> None:
+    """The provider's title is numbered when another account has it; a typed name is kept."""
+    mock_entry("sms365", simulator.url, unique_id="sms365:first").add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, title="SMS365.GR 2", unique_id="sms365:second").add_to_hass(hass)
+    result = await start_user_flow(hass, "sms365")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials("sms365", simulator.url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "sms365.gr 3"  # titles compare as entity ids do
+
+    simulator.state.add_account("sms365", id="other", api_key="other-key")
+    result = await start_user_flow(hass, "sms365")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_KEY: "other-key", CONF_URL: f"{simulator.url}/api", CONF_NAME: " sms365.gr "},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "sms365.gr"
+
+
 
 SECRETS = {
     "infobip": CONF_PASSWORD,

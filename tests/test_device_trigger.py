@@ -41,7 +41,7 @@ MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
 def device_of(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
     """Return the device of an account."""
     device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, str(entry.unique_id)), entry.entry_id
+        (DOMAIN, entry.entry_id), entry.entry_id
     )
     assert device is not None
     return device

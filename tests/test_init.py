@@ -105,7 +105,7 @@ async def test_setup_entities_and_device(
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     assert device.manufacturer == MANUFACTURER[provider]
     assert device.model == "SMS API account"
-    assert device.identifiers == {(DOMAIN, f"{provider}:demo")}
+    assert device.identifiers == {(DOMAIN, entry.entry_id)}
     # Each saved recipient has its own device, in its subentry, via the account's.
     recipients = {d.config_subentry_id: d for d in devices if d.config_subentry_id is not None}
     assert {s.subentry_id: s.title for s in entry.subentries.values()} == {
@@ -114,7 +114,7 @@ async def test_setup_entities_and_device(
     for subentry_id, recipient in recipients.items():
         assert recipient.via_device_id == device.id
         assert recipient.model == "SMS recipient"
-        assert recipient.identifiers == {(DOMAIN, f"{provider}:demo_{subentry_id}")}
+        assert recipient.identifiers == {(DOMAIN, f"{entry.entry_id}_{subentry_id}")}
     entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert entities
     assert {e.device_id for e in entities if e.config_subentry_id is None} == {device.id}

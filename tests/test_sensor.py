@@ -72,8 +72,8 @@ def _entity_snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> list[dict[s
         if reg.domain != "sensor":
             continue
         state = hass.states.get(reg.entity_id)
-        unique_id = reg.unique_id
-        for subentry in entry.subentries.values():  # random ids
+        unique_id = reg.unique_id.replace(entry.entry_id, "<entry>")
+        for subentry in entry.subentries.values():  # random ids, like the entry id
             unique_id = unique_id.replace(subentry.subentry_id, f"<{subentry.title}>")
         items.append(
             {

@@ -7,12 +7,13 @@ from typing import Any
 
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.const import CONF_NAME, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     discovery,
+    entity_registry as er,
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -28,7 +29,7 @@ from .coordinator import (
     SmsGatewayData,
     low_balance_issue_id,
 )
-from .entity import device_info
+from .entity import device_info, unique_id_base
 from .inbound import InboundDispatcher
 from .outbox import Outbox
 from .outbox.notices import issue_ids as outbox_issue_ids
@@ -223,3 +224,81 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
     for kind in ("outbox", "inbound"):
         store: Store[Any] = Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.{kind}")
         await store.async_remove()
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> bool:
+    """Bring a config entry of an older release up to date; asks the provider nothing.
+
+    1.1 to 1.2: unique ids and device identifiers began with the entry's unique
+    id, which held the voip-communications API key (Infobip: the username) and
+    changed with every new sms365 key. They now begin with the entry's id
+    (``entity.unique_id_base``), keeping entity ids and device ids, so that
+    automations, dashboards and device triggers keep working; the unique id
+    becomes the account id computed from the stored credentials (a digest).
+    """
+    if entry.version > 1:
+        return False  # written by a newer release: no downgrade
+    if entry.minor_version < 2:
+        account_id = create_client(
+            entry.data[CONF_PROVIDER], async_get_clientsession(hass), entry.data
+        ).account_id()
+        if (old := entry.unique_id or entry.entry_id) != (new := unique_id_base(entry)):
+            _async_rebase_registries(hass, entry.entry_id, old, new, via=account_id)
+        other = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, account_id)
+        if other is not None and other.entry_id != entry.entry_id:
+            # No title: those of older releases could hold a credential.
+            LOGGER.warning(
+                "Config entry %s is the same %s account as config entry %s: it keeps its"
+                " former unique id; remove one of the two",
+                entry.entry_id,
+                entry.data[CONF_PROVIDER],
+                other.entry_id,
+            )
+            hass.config_entries.async_update_entry(entry, minor_version=2)
+        else:
+            hass.config_entries.async_update_entry(entry, unique_id=account_id, minor_version=2)
+    return True
+
+
+@callback
+def _async_rebase_registries(
+    hass: HomeAssistant, entry_id: str, old: str, new: str, *, via: str
+) -> None:
+    """Replace the prefix ``old`` of the entry's unique ids and device identifiers with ``new``.
+
+    The entity registry keeps an entity's former unique id (``previous_unique_id``,
+    for HomeKit): an old id holding a credential first becomes the ``via`` form
+    (the account id), so that no credential stays behind there. Removed entities
+    with an old id are forgotten, as no entity gets that id again; removed
+    devices are the device registry's own (it drops those of a removed recipient
+    after 30 days). An id already taken in the new form is left alone.
+    """
+
+    def rebase(value: str, base: str = new) -> str:
+        if value == old or value.startswith(f"{old}_"):
+            return base + value.removeprefix(old)
+        return value
+
+    ent_reg = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(ent_reg, entry_id):
+        unique_id = rebase(entity.unique_id)
+        if unique_id == entity.unique_id or ent_reg.async_get_entity_id(
+            entity.domain, entity.platform, unique_id
+        ):
+            continue
+        if via != old:
+            ent_reg.async_update_entity(
+                entity.entity_id, new_unique_id=rebase(entity.unique_id, via)
+            )
+        ent_reg.async_update_entity(entity.entity_id, new_unique_id=unique_id)
+    for key in [k for k in ent_reg.deleted_entities if k[1] == DOMAIN and rebase(k[2]) != k[2]]:
+        del ent_reg.deleted_entities[key]
+        ent_reg.async_schedule_save()
+    dev_reg = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(dev_reg, entry_id):
+        identifiers = {(d, rebase(v) if d == DOMAIN else v) for d, v in device.identifiers}
+        if identifiers != device.identifiers and not any(
+            dev_reg.async_get_device_by_identifier(i, entry_id)
+            for i in identifiers - device.identifiers
+        ):
+            dev_reg.async_update_device(device.id, new_identifiers=identifiers)

@@ -60,6 +60,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import slugify
 import probatio
 
 from .const import (
@@ -205,7 +206,8 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for SMS Gateway."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: unique ids and device identifiers from the entry's id (async_migrate_entry).
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -274,7 +276,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     await self.async_set_unique_id(info.account_id)
                     self._abort_if_unique_id_configured()
                     return self.async_create_entry(
-                        title=name or info.title,
+                        title=name or self._unique_title(info.title),
                         data={
                             CONF_PROVIDER: provider,
                             **config,
@@ -356,6 +358,23 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_validate(
         self, provider: str, config: Mapping[str, Any], errors: dict[str, str]
+    def _unique_title(self, proposal: str) -> str:
+        """Return the provider's proposed title, numbered if another account has it.
+
+        Entity ids and the ``notify.<title>`` services follow the title: a second
+        sms365 account becomes "sms365.gr 2", not a "_2" suffix on each entity id
+        and no notify services. Titles compare as slugs, as those names do. A name
+        the user typed is kept as typed even when another account has it (Home
+        Assistant allows that): it was chosen on purpose, and renaming what they
+        just typed would surprise more than the "_2" it leads to.
+        """
+        taken = {slugify(entry.title) for entry in self._async_current_entries()}
+        title, number = proposal, 1
+        while slugify(title) in taken:
+            number += 1
+            title = f"{proposal} {number}"
+        return title
+
     ) -> AccountInfo | None:
         """Check credentials live; fill errors and return None when they fail."""
         client = create_client(provider, async_get_clientsession(self.hass), config)

@@ -5,6 +5,12 @@ subentry has a device of its own (as core's ntfy gives each topic one), linked
 to the account's device with ``via_device_id``: since Home Assistant 2026.8 a
 device belongs to one config entry and at most one subentry, so a recipient's
 entity must not sit on the account's device.
+
+Unique ids and device identifiers start with the config entry's id, which no
+reauth or reconfigure changes: the entry's unique id is the provider account's
+id, and for sms365 that is a digest of the API key, new with every new key.
+Config entries older than version 1.2 used the entry's unique id instead;
+``async_migrate_entry`` moves their registry entries to the entry's id.
 """
 
 from __future__ import annotations
@@ -52,8 +58,12 @@ def recipient_device_info(
 
 
 def unique_id_base(entry: SmsGatewayConfigEntry) -> str:
-    """Return the prefix of every unique id of the entry's entities."""
-    return entry.unique_id or entry.entry_id
+    """Return the prefix of the unique ids and device identifiers of the entry.
+
+    The config entry's id: stable for the life of the entry, whatever happens
+    to the account's credentials, and never a credential itself.
+    """
+    return entry.entry_id
 
 
 class SmsGatewayEntity(Entity):

@@ -1,0 +1,457 @@
+"""Identity that survives a key change, migration of older entries, titles a person reads.
+
+Entity unique ids and device identifiers start with the config entry's id: a
+new sms365 API key (a new unique id) keeps every entity, device and automation.
+Entries of version 1.1 (ids from the unique id, which held the voip API key or
+the Infobip username) are migrated without a request. Two accounts of one
+provider get titles, entity ids and notify services of their own.
+"""
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from homeassistant.components import automation
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_get_device_automations,
+    async_mock_service,
+    flush_store,
+)
+
+from custom_components.sms_gateway import async_migrate_entry
+from custom_components.sms_gateway.const import DOMAIN
+from simulator.demo import SMS365_API_KEY
+from tests.conftest import ALICE, RunningSimulator, provider_data, recipient_subentry
+from tests.test_device_trigger import add_automation, receive, sms
+
+
+def account_digest(value: str) -> str:
+    """Return the digest account ids are made of (providers/base.py)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+# What each provider's entry holds, per entity platform: the keys after the base.
+ACCOUNT_KEYS: dict[str, dict[str, list[str]]] = {
+    "infobip": {"sensor": ["balance", "last_delivery_status"], "event": ["sms_received"]},
+    "sms365": {"sensor": ["balance", "last_delivery_status"]},
+    "voip_communications": {"sensor": ["last_delivery_status"], "event": ["sms_received"]},
+}
+# Accounts of an older install, with credentials no other test uses: the
+# registries are searched for them.
+LEGACY_SECRET = {
+    "infobip": "legacy-operator-4711",  # the username
+    "sms365": "legacy-sms365-key-4711",
+    "voip_communications": "legacy-voip-key-4711",
+}
+
+
+def registry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, er.RegistryEntry]:
+    """Return the entry's entities by entity id."""
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    return {entity.entity_id: entity for entity in entities}
+
+
+def account_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
+    """Return the one device of the account itself (not a recipient's)."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    [device] = [d for d in devices if d.config_subentry_id is None]
+    return device
+
+
+async def stored_registries(hass: HomeAssistant, hass_storage: dict[str, Any]) -> str:
+    """Write the entity and device registries now; return what is stored, as JSON."""
+    await flush_store(er.async_get(hass)._store)
+    await flush_store(dr.async_get(hass)._store)
+    return json.dumps([hass_storage["core.entity_registry"], hass_storage["core.device_registry"]])
+
+
+# -- sms365: a new API key is a new unique id, not new entities -----------------------
+
+
+async def add_value_automation(
+    hass: HomeAssistant, device_id: str, entity_registry_id: str
+) -> list[ServiceCall]:
+    """Add an automation on the device trigger "balance below 50" of a sensor."""
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device_id)
+    [trigger] = [t for t in triggers if t.get("entity_id") == entity_registry_id]
+    calls = async_mock_service(hass, "test", "automation")
+    trigger = {k: v for k, v in trigger.items() if k != "metadata"}
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "triggers": [{**trigger, "below": 50}],
+                "actions": [{"action": "test.automation"}],
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    return calls
+
+
+@pytest.mark.parametrize("source", ["reauth", "reconfigure"])
+async def test_sms365_new_key_keeps_entities_devices_and_automations(
+    hass: HomeAssistant, simulator: RunningSimulator, source: str
+) -> None:
+    """After a key reset, the same entities on the same devices; a device trigger fires."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=2,
+        title="sms365.gr",
+        unique_id=f"sms365:{account_digest(SMS365_API_KEY)}",
+        data={**provider_data("sms365", simulator.url), "webhook_id": "hook-sms365"},
+        options={"default_country": "GR"},
+        subentries_data=[recipient_subentry("Alice", ALICE)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    before = registry_entities(hass, entry)
+    assert "sensor.sms365_gr_balance" in before
+    devices = {d.id for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
+    assert len(devices) == 2  # the account's and Alice's
+    device = account_device(hass, entry)
+    calls = await add_value_automation(hass, device.id, before["sensor.sms365_gr_balance"].id)
+
+    simulator.state.accounts["sms365-demo"].api_key = "reset-key"
+    if source == "reauth":
+        result = await entry.start_reauth_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_KEY: "reset-key"}
+        )
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_KEY: "reset-key", CONF_URL: f"{simulator.url}/api"}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == f"{source}_successful"
+    await hass.async_block_till_done()  # the update listener reloads the entry
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.unique_id == f"sms365:{account_digest('reset-key')}"
+    after = registry_entities(hass, entry)
+    assert after.keys() == before.keys()  # no "_2", no orphan
+    assert {e.unique_id for e in after.values()} == {e.unique_id for e in before.values()}
+    assert all(e.unique_id.startswith(f"{entry.entry_id}_") for e in after.values())
+    assert {
+        d.id for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    } == devices
+    assert account_device(hass, entry).id == device.id
+    assert {e.device_id for e in after.values() if e.config_subentry_id is None} == {device.id}
+
+    # The balance falls under 50: the automation made before the new key fires.
+    simulator.state.accounts["sms365-demo"].balance = 40.0
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator is not None
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get("sensor.sms365_gr_balance")
+    assert state is not None
+    assert float(state.state) == 40.0
+    assert len(calls) == 1
+
+
+# -- migration of entries of version 1.1 ------------------------------------------------
+
+
+def legacy_entry(
+    hass: HomeAssistant, simulator: RunningSimulator, provider: str
+) -> tuple[MockConfigEntry, str]:
+    """Add a 1.1 entry of an account the simulator knows; return it and its old unique id."""
+    secret = LEGACY_SECRET[provider]
+    data = provider_data(provider, simulator.url)
+    if provider == "infobip":
+        simulator.state.add_account("infobip", id="legacy", username=secret, password="pw-4711")
+        data |= {"username": secret, "password": "pw-4711"}
+        old_unique_id = f"infobip:127.0.0.1:{secret}"
+    elif provider == "sms365":
+        simulator.state.add_account("sms365", id="legacy", api_key=secret)
+        data |= {"api_key": secret}
+        old_unique_id = f"sms365:{account_digest(secret)}"
+    else:
+        simulator.state.add_account("voip", id="legacy", api_key=secret, api_password="pw-4711")
+        data |= {"api_key": secret, "api_password": "pw-4711"}
+        old_unique_id = f"voip_communications:{secret}"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=1,
+        title=f"Legacy {provider}",
+        unique_id=old_unique_id,
+        data={**data, "webhook_id": f"hook-legacy-{provider}"},
+        options={"default_country": "GR"},
+        subentries_data=[recipient_subentry("Alice", ALICE)],
+    )
+    entry.add_to_hass(hass)
+    return entry, old_unique_id
+
+
+def add_legacy_registry(
+    hass: HomeAssistant, entry: MockConfigEntry, provider: str, old: str
+) -> dict[str, str]:
+    """Fill the registries as the release before 1.2 did; return {entity id: key}.
+
+    The entity ids are not those a new setup would pick: a migration that
+    missed one would leave it and add another entity.
+    """
+    device_registry = dr.async_get(hass)
+    entity_registry = er.async_get(hass)
+    account = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, old)},
+        name=entry.title,
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
+    [alice] = entry.subentries.values()
+    recipient = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id=alice.subentry_id,
+        identifiers={(DOMAIN, f"{old}_{alice.subentry_id}")},
+        name="Alice",
+        entry_type=dr.DeviceEntryType.SERVICE,
+        via_device_id=account.id,
+    )
+    keys: dict[str, str] = {}
+    for domain, platform_keys in ACCOUNT_KEYS[provider].items():
+        for key in platform_keys:
+            entity = entity_registry.async_get_or_create(
+                domain,
+                DOMAIN,
+                f"{old}_{key}",
+                config_entry=entry,
+                device_id=account.id,
+                suggested_object_id=f"kept_{key}",
+            )
+            keys[entity.entity_id] = key
+    key = f"recipient_{alice.subentry_id}"
+    entity = entity_registry.async_get_or_create(
+        "notify",
+        DOMAIN,
+        f"{old}_{key}",
+        config_entry=entry,
+        config_subentry_id=alice.subentry_id,
+        device_id=recipient.id,
+        suggested_object_id="kept_alice",
+    )
+    keys[entity.entity_id] = key
+    # The entity of a recipient removed long ago: a record of the registry's own.
+    gone = entity_registry.async_get_or_create(
+        "notify", DOMAIN, f"{old}_recipient_gone", config_entry=entry
+    )
+    entity_registry.async_remove(gone.entity_id)
+    assert any(old in unique_id for _, _, unique_id in entity_registry.deleted_entities)
+    return keys
+
+
+@pytest.mark.parametrize("provider", list(ACCOUNT_KEYS))
+async def test_migration_from_1_1(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    hass_storage: dict[str, Any],
+    provider: str,
+) -> None:
+    """Unique ids and identifiers move to the entry's id; entity ids, devices, triggers stay."""
+    entry, old = legacy_entry(hass, simulator, provider)
+    keys = add_legacy_registry(hass, entry, provider, old)
+    registry_ids = {entity_id: e.id for entity_id, e in registry_entities(hass, entry).items()}
+    devices = {
+        d.id: d.config_subentry_id
+        for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    }
+    secret = LEGACY_SECRET[provider]
+    if provider != "sms365":  # sms365's unique id was a digest already
+        assert secret in await stored_registries(hass, hass_storage)
+    inbound = "event" in ACCOUNT_KEYS[provider]
+    calls = await add_automation(hass, account_device(hass, entry).id) if inbound else []
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert entry.unique_id == entry.runtime_data.client.account_id()
+    assert secret not in entry.unique_id
+    entities = registry_entities(hass, entry)
+    assert {entity_id: e.id for entity_id, e in entities.items()} == registry_ids
+    assert {e.entity_id: e.unique_id for e in entities.values()} == {
+        entity_id: f"{entry.entry_id}_{key}" for entity_id, key in keys.items()
+    }
+    for entity_id in keys:  # the integration provides them again
+        assert hass.states.get(entity_id) is not None, entity_id
+    device_registry = dr.async_get(hass)
+    migrated = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert {d.id: d.config_subentry_id for d in migrated} == devices
+    for device in migrated:
+        suffix = f"_{device.config_subentry_id}" if device.config_subentry_id else ""
+        assert device.identifiers == {(DOMAIN, f"{entry.entry_id}{suffix}")}
+    # The registry keeps each former unique id: the account id's form, no credential.
+    assert {e.entity_id: e.previous_unique_id for e in entities.values()} == {
+        entity_id: f"{entry.unique_id}_{key}" for entity_id, key in keys.items()
+    }
+    assert secret not in await stored_registries(hass, hass_storage)
+    if inbound:
+        await receive(hass, entry, sms("m-1"))
+        assert [c.data["trigger"]["message_id"] for c in calls] == ["m-1"]
+
+
+async def test_migration_keeps_a_unique_id_another_entry_has(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same account twice: the older entry keeps its unique id, and says so."""
+    entry, old = legacy_entry(hass, simulator, "voip_communications")
+    add_legacy_registry(hass, entry, "voip_communications", old)
+    account_id = f"voip_communications:{account_digest(LEGACY_SECRET['voip_communications'])}"
+    twin = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=2,
+        title="Twin",
+        unique_id=account_id,
+        data={**entry.data, "webhook_id": "hook-twin"},
+    )
+    twin.add_to_hass(hass)
+    caplog.set_level(logging.WARNING)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.minor_version, entry.unique_id, twin.unique_id) == (2, old, account_id)
+    assert f"Config entry {entry.entry_id} is the same voip_communications account" in caplog.text
+    assert LEGACY_SECRET["voip_communications"] not in caplog.text
+    # The registries move all the same.
+    assert LEGACY_SECRET["voip_communications"] not in await stored_registries(hass, hass_storage)
+
+
+async def test_migration_leaves_what_it_need_not_or_cannot_move(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> None:
+    """Ids in the new form already stay; an old id whose new form is taken is left alone."""
+    entry, old = legacy_entry(hass, simulator, "voip_communications")
+    [alice] = entry.subentries.values()
+    entity_registry = er.async_get(hass)
+    device_registry = dr.async_get(hass)
+    device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id=alice.subentry_id,
+        identifiers={(DOMAIN, f"{entry.entry_id}_{alice.subentry_id}")},
+    )
+    leftover = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, f"{old}_last_delivery_status", config_entry=entry
+    )
+    for key in ("last_delivery_status", "sms_received"):
+        domain = "sensor" if key == "last_delivery_status" else "event"
+        entity_registry.async_get_or_create(
+            domain, DOMAIN, f"{entry.entry_id}_{key}", config_entry=entry
+        )
+    # An entry without unique id: its ids began with its entry id already.
+    no_id = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=1,
+        title="No id",
+        data={**provider_data("sms365", simulator.url), "webhook_id": "hook-no-id"},
+    )
+    no_id.add_to_hass(hass)
+    balance = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, f"{no_id.entry_id}_balance", config_entry=no_id
+    )
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is no_id.state is ConfigEntryState.LOADED
+    assert entry.minor_version == no_id.minor_version == 2
+    assert no_id.unique_id == f"sms365:{account_digest(SMS365_API_KEY)}"
+    assert entity_registry.async_get(leftover.entity_id) == leftover  # not provided any more
+    provided = entity_registry.async_get(balance.entity_id)
+    assert provided is not None
+    assert (provided.id, provided.unique_id) == (balance.id, balance.unique_id)
+    assert entity_registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.entry_id}_last_delivery_status"
+    )
+    assert entity_registry.async_get_entity_id("event", DOMAIN, f"{entry.entry_id}_sms_received")
+    assert account_device(hass, entry).identifiers == {(DOMAIN, entry.entry_id)}
+
+
+async def test_migration_of_other_versions(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> None:
+    """A newer major version is a downgrade: refused. A newer minor one is left alone."""
+    data = {**provider_data("voip_communications", simulator.url), "webhook_id": "hook-v"}
+    newer = MockConfigEntry(domain=DOMAIN, version=2, minor_version=1, unique_id="x", data=data)
+    newer.add_to_hass(hass)
+    assert await async_migrate_entry(hass, newer) is False
+    assert (newer.version, newer.minor_version, newer.unique_id) == (2, 1, "x")
+
+    minor = MockConfigEntry(domain=DOMAIN, version=1, minor_version=3, unique_id="y", data=data)
+    minor.add_to_hass(hass)
+    assert await async_migrate_entry(hass, minor) is True
+    assert (minor.version, minor.minor_version, minor.unique_id) == (1, 3, "y")
+
+    # Through Home Assistant: the newer major version does not load.
+    await hass.config_entries.async_setup(newer.entry_id)
+    await hass.async_block_till_done()
+    assert newer.state is ConfigEntryState.MIGRATION_ERROR
+
+
+# -- titles ------------------------------------------------------------------------------
+
+
+async def add_sms365_account(
+    hass: HomeAssistant, simulator: RunningSimulator, key: str, **extra: str
+) -> MockConfigEntry:
+    """Add an sms365 account through the config flow; the entry is set up."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"provider": "sms365"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: key, CONF_URL: f"{simulator.url}/api", **extra}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+async def test_two_accounts_of_a_provider_get_their_own_names(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> None:
+    """The second account's title is numbered; its entity ids and notify services follow."""
+    for n in (2, 3, 4):
+        simulator.state.add_account("sms365", id=f"sms365-{n}", api_key=f"key-{n}")
+    first = await add_sms365_account(hass, simulator, SMS365_API_KEY)
+    second = await add_sms365_account(hass, simulator, "key-2")
+    assert (first.title, second.title) == ("sms365.gr", "sms365.gr 2")
+    assert account_device(hass, second).name == "sms365.gr 2"
+    assert "sensor.sms365_gr_balance" in registry_entities(hass, first)
+    assert set(registry_entities(hass, second)) == {
+        "sensor.sms365_gr_2_balance",
+        "sensor.sms365_gr_2_last_delivery_status",
+    }
+    for name in ("sms365_gr", "sms365_gr_flash", "sms365_gr_2", "sms365_gr_2_viber"):
+        assert hass.services.has_service("notify", name), name
+
+    # Titles compare as the names made of them do; a user's own name is kept as typed.
+    third = await add_sms365_account(hass, simulator, "key-3", **{CONF_NAME: " SMS365.GR "})
+    assert third.title == "SMS365.GR"
+    fourth = await add_sms365_account(hass, simulator, "key-4")
+    assert fourth.title == "sms365.gr 3"

@@ -7,6 +7,7 @@ import custom_components.sms_gateway  # noqa: F401  # isort: skip
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 import logging
+from unittest.mock import patch
 
 from aiohttp import ClientSession, web
 from homeassistant.core import HomeAssistant
@@ -22,6 +23,22 @@ from simulator.demo import add_demo_accounts
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterator[None]:
     """Let Home Assistant load custom_components/sms_gateway in every test."""
     return
+
+
+@pytest.fixture(autouse=True)
+def inbound_writes_without_waiting(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Under a frozen clock, write received ids at once.
+
+    The inbound dispatcher spaces its store writes by WRITE_INTERVAL of loop
+    time, which a frozen clock never lets pass: a test that froze time would
+    wait for ever. Tests on the real clock keep the interval (tests/test_inbound_faults.py
+    checks the rate).
+    """
+    if "freezer" not in request.fixturenames:
+        yield
+        return
+    with patch("custom_components.sms_gateway.inbound.WRITE_INTERVAL", 0.0):
+        yield
 
 
 class DeprecationReports(logging.Handler):

@@ -35,6 +35,7 @@ from custom_components.sms_gateway.const import (
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MAX_AGE,
     CONF_NUMBER,
+    CONF_PASSPHRASE,
     CONF_PROVIDER,
     CONF_REPORT_MODE,
     CONF_SENDER,
@@ -190,8 +191,8 @@ async def test_user_flow_creates_entry(
     assert result["options"] == {CONF_SENDER: sender}
     entry = result["result"]
     assert entry.unique_id == ACCOUNTS[provider][0]
-    assert entry.title == ACCOUNTS[provider][1]
     assert (entry.version, entry.minor_version) == (1, 2)  # nothing to migrate
+    assert entry.title == ACCOUNTS[provider][1]
     assert entry.options == {CONF_SENDER: sender}
     # The sms365 API key is a secret: never part of the unique id.
     assert SMS365_API_KEY not in entry.unique_id
@@ -357,7 +358,6 @@ async def test_same_account_aborts(
     assert result["reason"] == "already_configured"
 
 
-# -- reauth -------------------------------------------------------------------
 async def test_title_of_a_second_account(hass: HomeAssistant, simulator: RunningSimulator) -> None:
     """The provider's title is numbered when another account has it; a typed name is kept."""
     mock_entry("sms365", simulator.url, unique_id="sms365:first").add_to_hass(hass)
@@ -379,6 +379,7 @@ async def test_title_of_a_second_account(hass: HomeAssistant, simulator: Running
     assert result["title"] == "sms365.gr"
 
 
+# -- reauth -------------------------------------------------------------------
 
 SECRETS = {
     "infobip": CONF_PASSWORD,
@@ -665,6 +666,7 @@ async def test_options_with_balance_and_reports(
         CONF_MAX_AGE,
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
+        CONF_PASSPHRASE,
         CONF_INBOUND_INTERVAL,
     ]
     assert suggested(result) == {CONF_DEFAULT_COUNTRY: "GR"}
@@ -699,6 +701,12 @@ async def test_options_with_balance_and_reports(
     assert result["errors"] == {CONF_TRUSTED_SENDERS: "invalid_number"}
 
     user_input[CONF_TRUSTED_SENDERS] = ["+30 697 123 4567", "00306971234567", "", "+357 96 123456"]
+    user_input[CONF_PASSPHRASE] = " abc "
+    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_PASSPHRASE: "passphrase_too_short"}
+
+    user_input[CONF_PASSPHRASE] = " open sesame "
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     expected = {
@@ -709,6 +717,7 @@ async def test_options_with_balance_and_reports(
         CONF_REPORT_MODE: "poll",
         CONF_TRUSTED_SENDERS: ["+306971234567", "+35796123456"],
         CONF_ACCEPT_ANY_SENDER: False,
+        CONF_PASSPHRASE: "open sesame",
         CONF_INBOUND_INTERVAL: 30,
         CONF_MAX_AGE: 24,
     }
@@ -755,6 +764,7 @@ async def test_options_without_balance_or_reports(
         CONF_MAX_AGE,
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
+        CONF_PASSPHRASE,
     ]
     assert suggested(result) == {CONF_DEFAULT_COUNTRY: "GR"}
 
@@ -765,7 +775,12 @@ async def test_options_without_balance_or_reports(
     assert result["errors"] == {CONF_SENDER: "invalid_sender"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_SENDER: f"+{VOIP_NUMBER}", CONF_DEFAULT_COUNTRY: "GR", CONF_ACCEPT_ANY_SENDER: True},
+        {
+            CONF_SENDER: f"+{VOIP_NUMBER}",
+            CONF_DEFAULT_COUNTRY: "GR",
+            CONF_ACCEPT_ANY_SENDER: True,
+            CONF_PASSPHRASE: "  ",  # blank: no passphrase
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {

@@ -12,6 +12,7 @@ import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+import itertools
 import json
 import logging
 from typing import Any
@@ -32,6 +33,7 @@ from custom_components.sms_gateway.const import (
     EVENT_DELIVERY_REPORT,
     EVENT_MESSAGE_RECEIVED,
 )
+from custom_components.sms_gateway.inbound import WRITE_INTERVAL
 from custom_components.sms_gateway.providers import InboundMessage
 from simulator import demo
 from tests.conftest import ALICE, BOB, RunningSimulator
@@ -198,7 +200,8 @@ async def test_pull_of_a_real_message_beside_a_bad_one(
     # Take what the simulator would serve, and add a withheld sender to it.
     async with http.get(
         f"{simulator.url}/restapi/sms/1/inbox/reports",
-        headers={"Authorization": _infobip_auth()},
+        # The document: without a Content-Type, "you will receive a General error".
+        headers={"Authorization": _infobip_auth(), "Content-Type": "application/json"},
     ) as response:
         assert response.status == 200
         served = await response.json()
@@ -455,6 +458,46 @@ async def test_messages_arriving_during_a_write_share_the_next_one(
     assert sorted(disk.writes[-1]) == sorted(f"g{i}" for i in range(50))
     # Persisted before dispatched: every event came after the write holding its id.
     assert len(events) == 50
+
+
+async def test_store_writes_are_spaced_under_a_steady_stream(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message every 5 ms (200/s): writes start WRITE_INTERVAL apart, never one per message.
+
+    Before: the writer wrote as soon as it was idle, so at 200 msg/s each
+    message had its own write of the whole store (issue 12: ≤ 10 writes/s).
+    """
+    entry = await make_entry("voip_communications")
+    inbound = entry.runtime_data.inbound
+    store = inbound._store
+    real_save = store.async_save
+    starts: list[float] = []
+
+    async def save(data: dict[str, Any]) -> None:
+        starts.append(hass.loop.time())
+        await real_save(data)
+
+    monkeypatch.setattr(store, "async_save", save)
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    tasks = []
+    for i in range(60):
+        message = InboundMessage(f"s{i}", ALICE_DIGITS, "HOME")
+        tasks.append(hass.async_create_task(inbound.async_dispatch([message])))
+        await asyncio.sleep(0.005)
+    assert [await task for task in tasks] == [1] * 60
+    await hass.async_block_till_done()
+    assert len(events) == 60
+    assert len(starts) < 60 // 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert all(gap >= WRITE_INTERVAL - 0.001 for gap in gaps), gaps
+    # Every id made it to storage.
+    stored = await store.async_load()
+    assert stored is not None
+    assert {f"s{i}" for i in range(60)} <= set(stored["seen"])
 
 
 async def test_a_failed_write_dispatches_nothing_and_asks_for_a_retry(

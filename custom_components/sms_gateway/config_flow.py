@@ -23,7 +23,7 @@ key): for them, credentials of another account abort with ``wrong_account``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from homeassistant.components import webhook
@@ -73,6 +73,7 @@ from .const import (
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MAX_AGE,
     CONF_NUMBER,
+    CONF_PASSPHRASE,
     CONF_PROVIDER,
     CONF_REPORT_MODE,
     CONF_SENDER,
@@ -86,6 +87,7 @@ from .const import (
     LOGGER,
     MAX_BALANCE_INTERVAL,
     MIN_BALANCE_INTERVAL,
+    MIN_PASSPHRASE_LENGTH,
     PROVIDER_INFOBIP,
     PROVIDER_SMS365,
     PROVIDER_VOIP,
@@ -160,7 +162,7 @@ def report_modes(capabilities: Capabilities) -> list[str]:
 def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Return the input with the URL and sender trimmed; empty optional values dropped."""
     data = dict(user_input)
-    for key in (CONF_URL, CONF_SENDER):
+    for key in (CONF_URL, CONF_SENDER, CONF_PASSPHRASE):
         value = str(data.pop(key, "") or "").strip()
         if value:
             data[key] = value
@@ -200,6 +202,22 @@ def _check_sender(sender: str | None, capabilities: Capabilities, errors: dict[s
         validate_sender(sender, capabilities.sender_rules)
     except InvalidRequestError:
         errors[CONF_SENDER] = "invalid_sender"
+
+
+def unique_title(proposal: str, titles: Iterable[str]) -> str:
+    """Return ``proposal``, numbered ("sms365.gr 2") if one of ``titles`` names it already.
+
+    Entity ids and the ``notify.<title>`` services follow the title: a second
+    sms365 account becomes "sms365.gr 2", not a "_2" suffix on each entity id
+    and no notify services. Titles compare as slugs, as those names do. Used by
+    the config flow and by the migration that takes credentials out of titles.
+    """
+    taken = {slugify(title) for title in titles}
+    title, number = proposal, 1
+    while slugify(title) in taken:
+        number += 1
+        title = f"{proposal} {number}"
+    return title
 
 
 class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -356,25 +374,17 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
 
     # -- helpers --------------------------------------------------------------
 
-    async def _async_validate(
-        self, provider: str, config: Mapping[str, Any], errors: dict[str, str]
     def _unique_title(self, proposal: str) -> str:
         """Return the provider's proposed title, numbered if another account has it.
 
-        Entity ids and the ``notify.<title>`` services follow the title: a second
-        sms365 account becomes "sms365.gr 2", not a "_2" suffix on each entity id
-        and no notify services. Titles compare as slugs, as those names do. A name
-        the user typed is kept as typed even when another account has it (Home
-        Assistant allows that): it was chosen on purpose, and renaming what they
-        just typed would surprise more than the "_2" it leads to.
+        A name the user typed is kept as typed even when another account has it
+        (Home Assistant allows that): it was chosen on purpose, and renaming what
+        they just typed would surprise more than the "_2" it leads to.
         """
-        taken = {slugify(entry.title) for entry in self._async_current_entries()}
-        title, number = proposal, 1
-        while slugify(title) in taken:
-            number += 1
-            title = f"{proposal} {number}"
-        return title
+        return unique_title(proposal, (entry.title for entry in self._async_current_entries()))
 
+    async def _async_validate(
+        self, provider: str, config: Mapping[str, Any], errors: dict[str, str]
     ) -> AccountInfo | None:
         """Check credentials live; fill errors and return None when they fail."""
         client = create_client(provider, async_get_clientsession(self.hass), config)
@@ -419,6 +429,8 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             options = _clean(user_input)
             _check_sender(options.get(CONF_SENDER), capabilities, errors)
             _check_trusted_senders(options, region, errors)
+            if len(options.get(CONF_PASSPHRASE, "")) in range(1, MIN_PASSPHRASE_LENGTH):
+                errors[CONF_PASSPHRASE] = "passphrase_too_short"
             if not errors:
                 options[CONF_MAX_AGE] = int(options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
                 if CONF_INBOUND_INTERVAL in options:
@@ -478,6 +490,7 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                 TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
             )
             fields[probatio.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
+            fields[probatio.Optional(CONF_PASSPHRASE)] = _SECRET
         if capabilities.inbound_pull:
             fields[probatio.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
                 NumberSelector(

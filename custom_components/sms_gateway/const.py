@@ -66,6 +66,8 @@ DEFAULT_REPORT_MODE: Final = REPORT_MODE_AUTO
 # Inbound SMS (options).
 CONF_TRUSTED_SENDERS: Final = "trusted_senders"  # unset = the saved recipients
 CONF_ACCEPT_ANY_SENDER: Final = "accept_any_sender"
+CONF_PASSPHRASE: Final = "passphrase"  # noqa: S105 - a config key; unset = sender alone
+MIN_PASSPHRASE_LENGTH: Final = 4
 CONF_INBOUND_INTERVAL: Final = "inbound_interval"  # seconds, 0 = no pulling
 DEFAULT_INBOUND_INTERVAL: Final = 60
 

@@ -9,12 +9,25 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_PASSWORD, CONF_NUMBER, CONF_SENDER, CONF_TRUSTED_SENDERS
+from .const import (
+    CONF_API_PASSWORD,
+    CONF_NUMBER,
+    CONF_PASSPHRASE,
+    CONF_SENDER,
+    CONF_TRUSTED_SENDERS,
+)
 from .coordinator import SmsGatewayConfigEntry
 
 REDACTED = "**REDACTED**"
 # Credentials and phone numbers: in the entry data and options, subentries, reports.
-_SECRETS = {CONF_API_KEY, CONF_API_PASSWORD, CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID}
+_SECRETS = {
+    CONF_API_KEY,
+    CONF_API_PASSWORD,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+    CONF_PASSPHRASE,
+}
 _NUMBERS = {CONF_NUMBER, CONF_SENDER, CONF_TRUSTED_SENDERS, "recipient"}
 TO_REDACT = {*_SECRETS, *_NUMBERS, "unique_id", "title"}
 # Shorter values are not searched for in free text (they would blot out everything).

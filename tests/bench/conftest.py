@@ -19,6 +19,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.failed:
         message = report.longreprtext.strip().splitlines()
         last = message[-1] if message else "failed"
+        # The assertion's own message ("E   AssertionError: ..."), when there is one.
+        errors = [line[1:].strip() for line in message if line.startswith("E ")]
+        if errors and errors[0] not in ("AssertionError", "assert False"):
+            last = f"{last} — {errors[0].removeprefix('AssertionError: ')}"
         RESULTS.failures.append(f"`{report.nodeid}` ({report.when}): {last}")
 
 

@@ -23,7 +23,7 @@ from custom_components.sms_gateway.providers import (
     ViberContent,
     create_client,
 )
-from custom_components.sms_gateway.providers.base import account_digest
+from custom_components.sms_gateway.providers.base import short_digest
 from custom_components.sms_gateway.providers.infobip import (
     BinaryMessage,
     TextMessage,
@@ -83,7 +83,7 @@ async def test_validate_credentials_sends_nothing(
     simulator: RunningSimulator, http: ClientSession
 ) -> None:
     info = await _client(simulator, http).validate_credentials()
-    assert info.account_id == f"infobip:127.0.0.1:{account_digest(INFOBIP_USERNAME)}"
+    assert info.account_id == f"infobip:127.0.0.1:{short_digest(INFOBIP_USERNAME)}"
     assert INFOBIP_USERNAME not in info.account_id
     assert INFOBIP_PASSWORD not in info.title
     assert simulator.state.messages == {}

@@ -48,13 +48,17 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 20.0
 MAX_TEXT_SEGMENTS = 10  # beyond this, providers reject or truncate: refuse early
+# Unknown status values kept for diagnostics: at most this many, this long each.
+MAX_STATUS_KEYS = 20
+MAX_STATUS_KEY = 20
 
 
-def account_digest(value: str) -> str:
-    """Return a short, stable digest of a credential that identifies an account.
+def short_digest(value: str) -> str:
+    """Return a short, stable digest (64 bits of SHA-256, hex) of a value.
 
-    Account ids (the config entry's unique id) are built from it, never from
-    the credential itself: no key or username ends up where ids are shown.
+    Account ids (the config entry's unique id) are built from the digest of
+    the credential that identifies the account, never from the credential
+    itself; ids derived from a message carry no number or text.
     """
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
@@ -123,7 +127,7 @@ class ProviderClient(ABC):
     def account_id(self) -> str:
         """Return the stable id of the account the credentials belong to (no request).
 
-        Never a credential: built with ``account_digest``.
+        Never a credential: built with ``short_digest``.
         """
 
     async def send(self, message: OutgoingMessage) -> list[SendResult]:

@@ -89,7 +89,7 @@ import uuid
 from aiohttp import ClientSession, encode_basic_auth
 from yarl import URL
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse, account_digest
+from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse, short_digest
 from .errors import InvalidRequestError, ProtocolError, ProviderError
 from .models import (
     AccountInfo,
@@ -771,7 +771,7 @@ class InfobipClient(ProviderClient):
 
     def account_id(self) -> str:
         """Return the account's id: the API host and the username's digest."""
-        return f"{PROVIDER}:{self._host()}:{account_digest(self._username)}"
+        return f"{PROVIDER}:{self._host()}:{short_digest(self._username)}"
 
     def _host(self) -> str:
         return (URL(self._base_url).host or self._base_url).lower()

@@ -185,6 +185,11 @@ class InboundMessage:
     clean_text: str | None = None
     received_at: datetime | None = None
     segments: int | None = None
+    # The provider gave neither an id nor a time: the id is derived from the
+    # sender, number and text, and the same text may honestly come again
+    # ("HOME" on Monday and on Tuesday). Such an id marks a repeat as a
+    # duplicate only within a short window (the integration's).
+    repeatable: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,7 @@ from typing import Any, ClassVar
 
 from aiohttp import ClientSession
 
-from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, account_digest, as_dict
+from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, as_dict, short_digest
 from .errors import (
     AuthenticationError,
     InsufficientBalanceError,
@@ -380,7 +380,7 @@ class Sms365Client(ProviderClient):
 
     def account_id(self) -> str:
         """Return the account's id: the key identifies the account (by its digest)."""
-        return f"{self.provider}:{account_digest(self._api_key)}"
+        return f"{self.provider}:{short_digest(self._api_key)}"
 
     async def get_balance(self) -> Balance:
         """Return the account's SMS credits (``me/balance``)."""

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+import json
+import re
 from typing import Any, ClassVar
 
 from aiohttp import ClientSession, encode_basic_auth
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, account_digest, as_dict, as_list
-from .errors import InvalidRequestError, ProtocolError
+from .base import DEFAULT_TIMEOUT, ProviderClient, as_dict, as_list, short_digest
+from .errors import InsufficientBalanceError, InvalidRequestError, ProtocolError, ProviderError
 from .models import (
     AccountInfo,
     Capabilities,
@@ -113,6 +115,8 @@ def parse_inbound(data: Mapping[str, Any]) -> InboundMessage:
     recipient ``to``/``did``/..., text ``msg``/``message``/``text``/``Body``/...,
     id ``smsid``/``id``/``message_id``/..., time ``date``/``timestamp``/...
     (``YYYY-MM-DD HH:MM[:SS]``, ISO 8601 or Unix seconds; UTC when no zone).
+    Without an id, one is derived from sender, number, time and text; without
+    a time as well, the message is ``repeatable`` (see InboundMessage).
     Raises ProtocolError when the sender or the text is missing.
     """
     sender = _first(data, INBOUND_KEYS["sender"])
@@ -122,17 +126,28 @@ def parse_inbound(data: Mapping[str, Any]) -> InboundMessage:
     received_at = _parse_time(_first(data, INBOUND_KEYS["received_at"]))
     recipient = _first(data, INBOUND_KEYS["recipient"])
     message_id = _first(data, INBOUND_KEYS["message_id"])
+    derived = message_id is None
     if message_id is None:
         # No id given: derive one from what identifies the message, so that
-        # a provider retry of the same reply is still recognised.
-        message_id = f"{sender}:{recipient}:{received_at.isoformat() if received_at else ''}:{text}"
+        # a provider retry of the same reply is still recognised. A digest:
+        # ids are logged and shown, numbers and text must not be.
+        stamp = received_at.isoformat() if received_at else ""
+        message_id = "derived-" + short_digest("\0".join((sender, recipient or "", stamp, text)))
     return InboundMessage(
         message_id=message_id,
         sender=from_provider(sender),
         recipient=from_provider(recipient) if recipient else None,
         text=text,
         received_at=received_at,
+        # Without a time, the same text from the same phone is the same id.
+        repeatable=derived and received_at is None,
     )
+
+
+def format_delivery_date(send_at: datetime) -> str:
+    """Return ``delivery_date``: ISO 8601 in UTC with its offset (naive is UTC)."""
+    aware = send_at if send_at.tzinfo is not None else send_at.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class VoipCommunicationsClient(ProviderClient):
@@ -174,7 +189,7 @@ class VoipCommunicationsClient(ProviderClient):
 
     def account_id(self) -> str:
         """Return the account's id: the API key's digest, never the key."""
-        return f"{self.provider}:{account_digest(self._api_key)}"
+        return f"{self.provider}:{short_digest(self._api_key)}"
 
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
         form = {"to": ",".join(digits(r) for r in message.recipients), "msg": message.text}

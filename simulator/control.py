@@ -68,6 +68,7 @@ ACCOUNT_FIELDS = {
     "paused_viber_senders",
     "forward_url",
     "keywords",
+    "validity_period_unit",
     "numbers",
 }
 

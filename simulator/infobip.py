@@ -31,8 +31,9 @@ Simulator choices the document does not specify:
 * Errors use Infobip's envelope ``{"requestError": {"serviceException":
   {"messageId", "text"}}}`` (``<requestError><serviceException>..`` in XML):
   401 ``UNAUTHORIZED`` "Invalid login details" (checked first, with a
-  ``WWW-Authenticate`` header); 400 ``BAD_REQUEST`` "General error" for a POST
-  without (or with a non JSON/XML) ``Content-Type``; 400 ``BAD_REQUEST`` for a
+  ``WWW-Authenticate`` header); 400 ``BAD_REQUEST`` "General error" for any
+  request, GET included, without (or with a non JSON/XML) ``Content-Type``
+  (see below); 400 ``BAD_REQUEST`` for a
   malformed body, a missing ``to`` / ``destinations`` / ``messages`` /
   ``binary.hex``, invalid hex, an invalid ``sendAt``, ``validityPeriod``,
   ``limit`` or date filter. Nothing is sent when a request answers 400.
@@ -94,6 +95,14 @@ Simulator choices the document does not specify:
 
 Contradictions in the document and the choice made:
 
+* ``validityPeriod`` is in milliseconds (example ``86400000``) in this copy
+  of the document and in minutes (example ``720``) in the api.shortlink.pro
+  copy: the account's ``validity_period_unit`` picks the host's copy
+  (``milliseconds`` by default, ``minutes``); either way capped at 48 hours.
+* "If the Content-Type is not specified you will receive a General error"
+  (Getting started), yet the document's GET examples send none: the rule
+  wins, for every method. The examples' replays add the ``Content-Type``
+  their ``Accept`` names (``request_correction`` in the test data).
 * Group name ``Queue/Accepted`` (one JSON example) vs ``ACCEPTED``: ACCEPTED.
 * ``binary/multi`` answers ``"groupId": 7`` for PENDING in some places, 1 in
   others and in the status table: 1.
@@ -327,6 +336,9 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 DEFAULT_LIMIT = 50
 LOG_WINDOW = timedelta(hours=48)
 MAX_VALIDITY_MS = 48 * 3600 * 1000
+# validityPeriod units: the 107.20.199.106 copy of the document says
+# milliseconds, the api.shortlink.pro copy minutes (Account.validity_period_unit).
+VALIDITY_UNITS_MS = {"milliseconds": 1, "minutes": 60_000}
 MAX_TEXT = 1600
 BINARY_SINGLE, BINARY_MULTI = 140, 134
 XML_LISTS = ("to", "messages", "destinations")
@@ -569,7 +581,10 @@ def as_int(value: Any, name: str) -> int:
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:
-    """Parse a JSON or XML request body into a dict."""
+    """Parse a JSON or XML request body into a dict.
+
+    ``endpoint`` has already refused a request that is neither (General error).
+    """
     content_type = request.headers.get("Content-Type", "").lower()
     raw = await request.text()
     if "json" in content_type:
@@ -577,16 +592,24 @@ async def read_body(request: web.Request) -> dict[str, Any]:
             data = json.loads(raw)
         except ValueError:
             raise ApiError(400, "Malformed JSON body") from None
-    elif "xml" in content_type:
+    else:
         try:
             data = xml_to_data(ET.fromstring(raw))  # noqa: S314 - simulator input
         except ET.ParseError:
             raise ApiError(400, "Malformed XML body") from None
-    else:
-        raise ApiError(400, "General error")
     if not isinstance(data, dict):
         raise ApiError(400, "The request body must be an object")
     return data
+
+
+def declares_content_type(request: web.Request) -> bool:
+    """Return whether a request names JSON or XML as its ``Content-Type``.
+
+    "If the Content-Type is not specified you will receive a General error":
+    the document says it of every request, GETs included.
+    """
+    content_type = request.headers.get("Content-Type", "").lower()
+    return "json" in content_type or "xml" in content_type
 
 
 def authenticate(request: web.Request) -> Account | None:
@@ -615,6 +638,8 @@ def endpoint(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response
         if account is None:
             return error_response(request, ApiError(401, "Invalid login details", "UNAUTHORIZED"))
         request["recorded"].account_id = account.id
+        if not declares_content_type(request):
+            return error_response(request, ApiError(400, "General error"))
         try:
             return await handler(request, account)
         except ApiError as err:
@@ -689,8 +714,12 @@ def binary_parts(hex_text: str) -> int:
     return 1 if size <= BINARY_SINGLE else -(-size // BINARY_MULTI)
 
 
-def plan_message(spec: Any, kind: SendKind) -> dict[str, Any]:
-    """Check one message of a send request and return what to send."""
+def plan_message(spec: Any, kind: SendKind, validity_unit: str = "milliseconds") -> dict[str, Any]:
+    """Check one message of a send request and return what to send.
+
+    ``validity_unit`` is the account's unit of ``validityPeriod`` (its host's
+    copy of the document): "milliseconds" or "minutes".
+    """
     if not isinstance(spec, dict):
         raise ApiError(400, "Invalid message")
     if kind.advanced:
@@ -739,8 +768,11 @@ def plan_message(spec: Any, kind: SendKind) -> dict[str, Any]:
     if spec.get("transliteration"):
         plan["extra"]["transliteration"] = spec["transliteration"]
     validity = spec.get("validityPeriod")
+    factor = VALIDITY_UNITS_MS.get(validity_unit, 1)
     plan["validity"] = (
-        None if validity in (None, "") else min(as_int(validity, "validityPeriod"), MAX_VALIDITY_MS)
+        None
+        if validity in (None, "")
+        else min(as_int(validity, "validityPeriod") * factor, MAX_VALIDITY_MS)
     )
     send_at = spec.get("sendAt")
     plan["send_at"] = parse_date(str(send_at), "sendAt") if send_at else None
@@ -772,7 +804,7 @@ async def send(request: web.Request, account: Account) -> web.Response:
     specs = as_list(data.get("messages"), "messages") if kind.multi else [data]
     if not specs:
         raise ApiError(400, "Missing messages")
-    plans = [plan_message(spec, kind) for spec in specs]
+    plans = [plan_message(spec, kind, account.validity_period_unit) for spec in specs]
     state = request.app[STATE_KEY]
     given_bulk = data.get("bulkId") if kind.advanced else None
     bulk_id = str(given_bulk) if given_bulk else state.new_id()

@@ -133,7 +133,11 @@ Simulator choices the doc does not specify
 * ``status/sms`` documents only 101; the simulator answers 107/108/109 as
   ``sms/cancel`` does. It and ``status/get`` also report Viber messages.
 * ``status/get`` returns every message of the account that reached its final
-  status (d/f) since the previous call, each once, oldest first.
+  status (d/f) since the previous call, each once, oldest first. The doc
+  names only d, f and s (in ``2fa/send`` and the callback); a message's
+  ``extra["status_letter"]`` replaces its letter everywhere (``status/get``,
+  ``status/sms``, callback), so that tests can send the other values a real
+  server may use.
 * Delivery: the final outcome is ``state.outcome_for(number)`` (ending 0
   undeliverable, 9 expired, else delivered). ``callback`` (``sms/send``,
   ``2fa/send``) gets a GET with ``msgid``, ``status`` (d/f), ``cost``, ``to``,
@@ -145,9 +149,12 @@ Simulator choices the doc does not specify
   (caption or action) and no image 505, an image and a button part 512,
   neither 509; with text: caption without action 508, action without caption
   507, image without button 511; 513 ``validity`` not a whole number of
-  seconds in 60..86400 (the parameter's documented unit; the remarks text of
-  513 says 30..1440 minutes, a contradiction: seconds win, the remarks text is
-  kept verbatim; default 86400); 510; 514 ``sms_from`` given and not 1-11
+  minutes in 30..1440 (the parameter's table says "in seconds (60 to
+  86400)", error 513 "from 30 (minutes) to 1440 (minutes = 24 hours)": the
+  error is what a server enforces, so minutes win, and the doc's example
+  ``600`` is 10 hours; default 1440, the 24 hours both texts name; the
+  message's ``validity_period_ms`` is the minutes in milliseconds,
+  ``extra["validity"]`` the minutes); 510; 514 ``sms_from`` given and not 1-11
   letters/digits or a number of up to 16 digits; 518 ``to`` invalid
   (``viber/send``) or no valid number (``viber/bulk``, invalid ones are
   rejected); 517 the sender's Viber balance does not cover 1 credit (the
@@ -161,7 +168,10 @@ Simulator choices the doc does not specify
   Viber message's ``extra["fallback_sms"]``; its own outcome follows
   ``outcome_for``. Any failed Viber message (numbers ending 0, 9 or 7) falls
   back the same way. ``viber/balance``
-  ``text`` is the sender id, ``twoway`` false.
+  ``text`` is the sender id, ``twoway`` false; an account without any
+  approved Viber sender gets error 503 (the doc lists only 101 for the
+  endpoint; 503 is its wording for a sender Viber has not authorised), so
+  that a client sees an error there while ``me/balance`` answers.
 * ``hlr/lookup``: 205/201 are checked before the balance (no charge for a bad
   number). ``result`` ``OK``; ``description`` ``Active``, ``Unknown
   subscriber`` (numbers ending 0) or ``Absent subscriber`` (ending 9); a
@@ -250,7 +260,7 @@ CODE_PLACEHOLDER = "%%CODE%%"
 DEFAULT_2FA_WAIT = 10.0
 CANCEL_GRACE = timedelta(seconds=60)
 VIBER_MAX_TEXT = 1000
-VIBER_VALIDITY = (60, 86400)
+VIBER_VALIDITY = (30, 1440)  # minutes, as error 513 says (see the module notes)
 ID_RE = re.compile(r"^[1-9][0-9]{14}$")
 SENDER_RE = re.compile(r"^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,16})$")
 
@@ -457,7 +467,14 @@ def _new_id(state: SimulatorState) -> str:
 
 
 def status_letter(message: Message) -> str:
-    """Return d (delivered), s (no report yet) or f (failed)."""
+    """Return d (delivered), s (no report yet) or f (failed).
+
+    A message's ``extra["status_letter"]`` overrides it: a letter the doc
+    does not list, which a real server may still send.
+    """
+    forced = message.extra.get("status_letter")
+    if isinstance(forced, str):
+        return forced
     if message.status == "delivered":
         return "d"
     if message.status in ("pending", "scheduled"):
@@ -855,7 +872,7 @@ def _send_viber(call: Call, viber: ViberRequest, mobiles: list[Mobile]) -> list[
             price=cost,
             currency=account.currency,
             outcome="undeliverable" if no_viber else outcome_for(mobile.msisdn),
-            validity_period_ms=viber.validity * 1000,
+            validity_period_ms=viber.validity * 60_000,
             extra={
                 "button_caption": viber.caption,
                 "button_action": viber.action,
@@ -908,8 +925,10 @@ async def viber_bulk(call: Call) -> dict[str, Any]:
 
 
 async def viber_balance(call: Call) -> dict[str, Any]:
-    """Handle ``viber/balance``."""
+    """Handle ``viber/balance`` (503 for an account without a Viber sender)."""
     account = call.account
+    if not account.viber_senders:
+        raise ApiError(503)
     senders = [
         {
             "senderId": sender,

@@ -67,6 +67,10 @@ class Account:
     forward_url: str | None = None
     # Infobip: keywords registered on the account's numbers.
     keywords: list[str] = field(default_factory=lambda: ["KEY", "HEY"])
+    # Infobip: the unit of ``validityPeriod``, which depends on the host's copy
+    # of the document: "milliseconds" (107.20.199.106, example 86400000) or
+    # "minutes" (api.shortlink.pro, example 720).
+    validity_period_unit: str = "milliseconds"
     # voip-communications: the account's SMS enabled numbers and the Callback
     # URL configured for each (replies are POSTed there).
     numbers: dict[str, str | None] = field(default_factory=dict)

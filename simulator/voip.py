@@ -10,10 +10,20 @@ a number's Callback URL. The simulator's choices, which the integration must
 not depend on beyond what is documented:
 
 * 401 body: ``{"code": 401, "code_desc": "Invalid api credentials"}``.
-* A request missing ``to`` or ``msg`` (after authentication succeeded): HTTP
-  400 ``{"code": 400, "code_desc": "Missing required parameter: to"}``. A
-  client can thus check credentials without sending: an empty POST answers
-  401 for bad credentials and 400 for good ones.
+* Refusals of the whole request are plain text (``text/plain``), not JSON:
+  the document shows no error body, so a client must look at the status
+  before it reads JSON. A request missing ``to`` or ``msg`` (after
+  authentication succeeded): HTTP 400 ``Missing required parameter: to``; a
+  ``delivery_date`` that is no date: 400 ``Invalid parameter:
+  delivery_date``. A client can thus check credentials without sending: an
+  empty POST answers 401 for bad credentials and 400 for good ones.
+* ``delivery_date``: the document's ``YYYY-MM-DD HH:MM`` names no time zone;
+  the site's own metadata shows US Central, so a date without an offset is
+  read as ``America/Chicago`` local time (the PHP example's ``2010-01-01
+  13:15`` is 19:15 UTC). "Any valid date format": ISO 8601 with an offset
+  (``2099-10-01T09:30:00+00:00``, ``Z``) is read in its own offset; also
+  ``YYYY-MM-DD HH:MM[:SS]`` and ``YYYY-MM-DD``. The ``send_log`` shows it as
+  ``YYYY-MM-DD HH:MM:SS`` in US Central time, as it would show the input.
 * Per destination errors stay in ``send_log`` with HTTP 200: ``code`` 400
   (invalid number), 402 (insufficient balance), 403 (``from`` is not one of
   the account's SMS enabled numbers); ``status`` ``ERROR``, empty ``smsid``.
@@ -28,6 +38,7 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 import phonenumbers
@@ -39,6 +50,8 @@ from .text import segment_count
 SEND_PATH = "/api-v2/index.php/sms/send"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 DELIVERY_DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
+# The zone of a delivery_date without offset: the provider's site is in US Central.
+PROVIDER_ZONE = ZoneInfo("America/Chicago")
 
 
 def _unauthorized() -> web.Response:
@@ -68,14 +81,28 @@ def authenticate(request: web.Request) -> Account | None:
     return account
 
 
-def parse_delivery_date(value: str) -> datetime | None:
-    """Parse ``delivery_date`` (UTC); raise ValueError when it is no date."""
+def parse_delivery_date(value: str) -> datetime:
+    """Parse ``delivery_date``: its own offset, else US Central; ValueError if no date."""
+    parsed: datetime | None = None
     for fmt in DELIVERY_DATE_FORMATS:
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+            parsed = datetime.strptime(value, fmt)
+            break
         except ValueError:
             continue
-    raise ValueError(value)
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(value) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=PROVIDER_ZONE)
+    return parsed.astimezone(UTC)
+
+
+def _refused(text: str) -> web.Response:
+    """Refuse the whole request: HTTP 400 with a plain-text reason."""
+    return web.Response(status=400, text=text, content_type="text/plain")
 
 
 def country_of(number: str) -> str | None:
@@ -98,10 +125,7 @@ async def send(request: web.Request) -> web.Response:
     params: dict[str, str] = {k: str(v) for k, v in form.items()}
     for name in ("to", "msg"):
         if not params.get(name, "").strip():
-            return web.json_response(
-                {"code": 400, "code_desc": f"Missing required parameter: {name}"},
-                status=400,
-            )
+            return _refused(f"Missing required parameter: {name}")
     sender = params.get("from", "").strip()
     text = params["msg"]
     send_at: datetime | None = None
@@ -109,15 +133,12 @@ async def send(request: web.Request) -> web.Response:
         try:
             send_at = parse_delivery_date(params["delivery_date"].strip())
         except ValueError:
-            return web.json_response(
-                {"code": 400, "code_desc": "Invalid parameter: delivery_date"},
-                status=400,
-            )
+            return _refused("Invalid parameter: delivery_date")
     state = request.app[STATE_KEY]
     log: list[dict[str, Any]] = []
     accepted: list[Message] = []
     msg_type = "2WAYSMS" if sender else "BULKSMS"
-    shown_date = (send_at or datetime.now(UTC)).strftime(DATE_FORMAT)
+    shown_date = (send_at or datetime.now(UTC)).astimezone(PROVIDER_ZONE).strftime(DATE_FORMAT)
     for raw in params["to"].split(","):
         number = "".join(ch for ch in raw if ch.isdigit())
         entry: dict[str, Any] = {

@@ -88,7 +88,12 @@ async def test_diagnostics_before_first_send(
 ) -> None:
     entry = await make_entry("sms365")
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    assert diagnostics["delivery_reports"] == {"mode": "poll", "pending": 0, "last": None}
+    assert diagnostics["delivery_reports"] == {
+        "mode": "poll",
+        "pending": 0,
+        "unknown_statuses": {},
+        "last": None,
+    }
     assert diagnostics["account"]["balance"] == {
         "amount": 100.0,
         "currency": None,

@@ -296,7 +296,7 @@ async def test_legacy_scheduled(
     elif provider == "sms365":
         assert form(request)["timestamp"] == str(int(when.timestamp()))
     else:
-        assert form(request)["delivery_date"] == when.strftime("%Y-%m-%d %H:%M")
+        assert form(request)["delivery_date"] == when.isoformat(timespec="seconds")
     account = simulator.state.accounts[SIM_ACCOUNT[provider]]
     assert {m.status for m in simulator.state.messages_for(account)} == {"scheduled"}
 
@@ -349,7 +349,7 @@ async def test_legacy_viber(
     assert fields["image"] == "https://example.com/sale.png"
     assert fields["button_caption"] == "Shop"
     assert fields["button_action"] == "https://example.com/shop"
-    assert fields["validity"] == "7200"
+    assert fields["validity"] == "120"  # minutes: sms365's error 513 unit
     assert fields["sms_fallback"] == "false"
     account = simulator.state.accounts["sms365-demo"]
     assert {m.channel for m in simulator.state.messages_for(account)} == {"viber"}

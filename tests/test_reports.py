@@ -15,11 +15,15 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT
 from custom_components.sms_gateway.providers import DeliveryStatus
 from custom_components.sms_gateway.reports import LastDelivery
+from simulator.core import finalize
 from tests.conftest import ALICE, BOB, RunningSimulator
 
 MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
@@ -196,6 +200,43 @@ async def test_poll_waits_while_reports_are_late(
     simulator.state.cancel_timers()
 
 
+async def test_status_the_document_does_not_list_keeps_waiting(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """sms365 status/get values beyond d/f/s: pending, polled on, counted in diagnostics."""
+    entry = await make_entry("sms365")
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    [result] = await send(hass, entry, ALICE)
+    message = simulator.state.messages[result["message_id"]]
+    message.extra["status_letter"] = "q"
+    await advance(hass, freezer, 30)
+    assert [e.data["status"] for e in events] == ["pending"]
+    assert value_of(hass, status_entity("sms365")) == "pending"
+    assert result["message_id"] in entry.runtime_data.tracker.pending
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["delivery_reports"]["unknown_statuses"] == {"q": 1}
+    assert diagnostics["delivery_reports"]["pending"] == 1
+
+    # Its final status comes later: still polled for, then delivered.
+    del message.extra["status_letter"]
+    simulator.state.changed_status.append(message.id)
+    await advance(hass, freezer, 30)
+    assert report_requests(simulator, "sms365") == 2
+    assert [e.data["status"] for e in events] == ["pending", "delivered"]
+    assert value_of(hass, status_entity("sms365")) == "delivered"
+    assert not entry.runtime_data.tracker.pending
+
+
+def value_of(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
 @pytest.mark.parametrize("provider", ["infobip", "sms365"])
 async def test_idle_account_never_polls_reports(
     hass: HomeAssistant,
@@ -325,6 +366,96 @@ async def test_push_reports_end_to_end(
     # Never pulled, not even later.
     await advance(hass, freezer, 120)
     assert report_requests(simulator, provider) == 0
+
+
+async def test_push_mode_polls_what_no_callback_covers(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    ha_client: TestClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """sms365 pushes only for sms/send: bulk and Viber reports are pulled in push mode too."""
+    entry = await make_entry("sms365")
+    tracker = entry.runtime_data.tracker
+    assert tracker.mode == "push"
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+
+    bulk = await send(hass, entry, ALICE, BOB)
+    [sent] = [r for r in simulator.state.requests if r.path == "/api/sms/bulk"]
+    assert sent.form is not None
+    assert "callback" not in sent.form
+    await simulator.drain()
+    await hass.async_block_till_done()
+    assert simulator.state.pushes == []  # no callback will ever come for them
+    assert {m for m, p in tracker.pending.items() if not p.pushed} == {
+        r["message_id"] for r in bulk
+    }
+    await advance(hass, freezer, 30)
+    assert report_requests(simulator, "sms365") == 1
+    assert sorted((e.data["message_id"], e.data["status"]) for e in events) == sorted(
+        (r["message_id"], "delivered") for r in bulk
+    )
+    assert not tracker.pending
+
+    # Viber: no callback either.
+    events.clear()
+    await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {
+            "config_entry_id": entry.entry_id,
+            "target": [ALICE],
+            "message": "Hello",
+            "channel": "viber",
+            "sender": "DemoViber",
+        },
+        blocking=True,
+    )
+    await simulator.drain()
+    await hass.async_block_till_done()
+    assert simulator.state.pushes == []
+    await advance(hass, freezer, 30)
+    assert report_requests(simulator, "sms365") == 2
+    assert [e.data["status"] for e in events] == ["delivered"]
+
+    # Nothing waits for a pull any more: no more requests.
+    for _ in range(4):
+        await advance(hass, freezer, 30)
+    assert report_requests(simulator, "sms365") == 2
+
+
+async def test_push_mode_pull_leaves_pushed_reports_to_their_push(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    ha_client: TestClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A pull in push mode brings every change; each message's event still fires once."""
+    entry = await make_entry("sms365")
+    tracker = entry.runtime_data.tracker
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    simulator.state.report_delay = 10.0  # reports come later than the sends
+    bulk = await send(hass, entry, ALICE, BOB)
+    [single] = await send(hass, entry, UNDELIVERABLE)
+    pushed = tracker.pending[single["message_id"]]
+    assert pushed.pushed
+    assert not tracker.pending[bulk[0]["message_id"]].pushed
+    # The reports are ready, the callback is under way: the pull sees all three.
+    simulator.state.report_delay = 0.0
+    for message_id in [r["message_id"] for r in (*bulk, single)]:
+        simulator.state.timers.pop(message_id).cancel()
+        finalize(simulator.app, message_id)
+    await advance(hass, freezer, 30)
+    assert report_requests(simulator, "sms365") == 1
+    await simulator.drain()
+    await hass.async_block_till_done()
+    assert [p.status for p in simulator.state.pushes] == [200]
+    assert sorted((e.data["message_id"], e.data["status"]) for e in events) == sorted(
+        [*((r["message_id"], "delivered") for r in bulk), (single["message_id"], "undeliverable")]
+    )
+    assert not tracker.pending
 
 
 INFOBIP_DOC_REPORT = {

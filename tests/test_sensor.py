@@ -199,6 +199,62 @@ async def test_viber_sender_balances(
     assert gone.extra_state_attributes == {"paused": None}
 
 
+async def test_viber_balance_failure_leaves_the_balance_available(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """viber/balance fails on its own: the SMS balance stays, Viber goes unavailable."""
+    await make_entry("sms365")
+    viber = "sensor.demo_sms365_viber_balance_demoviber"
+    account = simulator.state.accounts["sms365-demo"]
+    simulator.state.add_fault(
+        kind="body", provider="sms365", path="/api/viber/balance", duration=40 * 60,
+        body='{"status": 0, "error": 518, "remarks": "Message failed"}',
+    )  # fmt: skip
+    caplog.clear()
+    account.balance = 90.0
+    await advance(hass, freezer, 15)
+    assert float(value(hass, "sensor.demo_sms365_balance")) == 90.0
+    assert value(hass, viber) == STATE_UNAVAILABLE
+    await advance(hass, freezer, 15)
+    assert float(value(hass, "sensor.demo_sms365_balance")) == 90.0
+    warnings = ours(caplog, logging.WARNING)
+    assert [r.getMessage() for r in warnings] == [
+        "Demo sms365: the Viber sender balances are unavailable: sms365 error 518: Message failed"
+    ]
+    # A Viber message still finds its sender id among the senders last known.
+    await send(hass, hass.config_entries.async_entries(DOMAIN)[0], channel="viber")
+    assert [m.sender for m in simulator.state.messages.values()] == ["DemoViber"]
+
+    await advance(hass, freezer, 15)
+    assert float(value(hass, viber)) == 49.0
+    assert "the Viber sender balances are back" in caplog.text
+    assert len(ours(caplog, logging.WARNING)) == 1
+
+
+async def test_account_without_viber_sender_has_a_balance(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An account with no approved Viber sender: viber/balance errs, the balance does not."""
+    simulator.state.accounts["sms365-demo"].viber_senders.clear()
+    entry = await make_entry("sms365")
+    assert float(value(hass, "sensor.demo_sms365_balance")) == 100.0
+    sensors = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.domain == "sensor"
+    }
+    assert sensors == {"sensor.demo_sms365_balance", "sensor.demo_sms365_last_delivery_status"}
+    assert any("sms365 error 503" in r.getMessage() for r in ours(caplog, logging.WARNING))
+    assert not ir.async_get(hass).issues
+
+
 @pytest.mark.parametrize("provider", ["infobip", "sms365"])
 async def test_provider_outage_makes_balance_unavailable(
     hass: HomeAssistant,

@@ -1,4 +1,11 @@
-"""Polling of the account: balance (and Viber sender balances) and low-balance repairs."""
+"""Polling of the account: balance (and Viber sender balances) and low-balance repairs.
+
+The Viber sender balances (sms365 ``viber/balance``) are asked for after the
+account balance and fail on their own: an error there (an account without an
+approved Viber sender, say) leaves the account balance available and only the
+Viber sender sensors unavailable; the failure is logged once, and so is the
+recovery.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +45,11 @@ class AccountState:
     """What the last poll of the account returned."""
 
     balance: Balance
+    # The senders of the last viber/balance that answered (kept while it
+    # fails, so that a Viber message can still pick its sender id).
     viber_senders: dict[str, ViberSenderBalance]
+    # False while viber/balance fails: the Viber balances are then unknown.
+    viber_balance_ok: bool = True
 
 
 def low_balance_issue_id(entry: ConfigEntry[Any]) -> str:
@@ -70,6 +81,7 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState | None]):
             update_interval=timedelta(minutes=float(minutes)),
         )
         self.client = client
+        self._viber_failed = False
 
     async def async_setup_refresh(self) -> None:
         """Poll once at setup; raise ConfigEntryAuthFailed only for refused credentials.
@@ -86,9 +98,6 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState | None]):
     async def _async_update_data(self) -> AccountState:
         try:
             balance = await self.client.get_balance()
-            senders: dict[str, ViberSenderBalance] = {}
-            if self.client.capabilities.viber_balance:
-                senders = {s.sender: s for s in await self.client.get_viber_balances()}
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
@@ -102,7 +111,33 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState | None]):
                 translation_placeholders={"error": err.message},
             ) from err
         self._update_low_balance_issue(balance)
-        return AccountState(balance=balance, viber_senders=senders)
+        senders, viber_ok = await self._viber_senders()
+        return AccountState(balance=balance, viber_senders=senders, viber_balance_ok=viber_ok)
+
+    async def _viber_senders(self) -> tuple[dict[str, ViberSenderBalance], bool]:
+        """Return the Viber sender balances and whether they could be read.
+
+        A failure keeps the senders last known and makes only the Viber
+        balances unknown: it never takes the account balance with it.
+        """
+        if not self.client.capabilities.viber_balance:
+            return {}, True
+        try:
+            senders = {s.sender: s for s in await self.client.get_viber_balances()}
+        except ProviderError as err:
+            if not self._viber_failed:
+                self._viber_failed = True
+                LOGGER.warning(
+                    "%s: the Viber sender balances are unavailable: %s",
+                    self.config_entry.title,
+                    err.message,
+                )
+            known = self.data.viber_senders if self.data is not None else {}
+            return known, False
+        if self._viber_failed:
+            self._viber_failed = False
+            LOGGER.info("%s: the Viber sender balances are back", self.config_entry.title)
+        return senders, True
 
     def _update_low_balance_issue(self, balance: Balance) -> None:
         threshold = float(self.config_entry.options.get(CONF_LOW_BALANCE_THRESHOLD, 0) or 0)

@@ -82,6 +82,7 @@ async def async_get_config_entry_diagnostics(
                 str(index): asdict(sender)
                 for index, sender in enumerate(state.viber_senders.values())
             },
+            "viber_balance_ok": state.viber_balance_ok,
             "last_update_success": data.coordinator.last_update_success,
         }
     last = data.tracker.last
@@ -107,6 +108,8 @@ async def async_get_config_entry_diagnostics(
         "delivery_reports": {
             "mode": data.tracker.mode,
             "pending": len(data.tracker.pending),
+            # Status values the provider's document does not list (read as pending).
+            "unknown_statuses": dict(data.client.unknown_statuses),
             "last": async_redact_data(last.as_dict(), TO_REDACT) if last else None,
         },
     }

@@ -5,6 +5,12 @@ Reports arrive pushed to our webhook (Infobip ``notifyUrl``, sms365
 provider (Infobip ``/reports``, sms365 ``status/get``) - but only while some
 message still waits for one, so an idle account costs no requests.
 
+A push covers only the messages whose send asked for it: sms365 has a
+``callback`` on ``sms/send`` alone, so its bulk sends (2+ recipients) and every
+Viber message get none (``SendResult.report_pushed`` is False). Those are
+pulled in push mode too, while they wait; a pull then applies only their
+reports and leaves the others to their push (no event twice).
+
 What waits for a report is bounded: nothing is tracked when no report can come
 (voip-communications has none), a message is forgotten ``REPORT_WAIT_HOURS``
 after it was sent (pushed or pulled alike), and at most ``MAX_PENDING``
@@ -81,6 +87,7 @@ class PendingMessage:
 
     recipient: str
     sent_at: datetime
+    pushed: bool = False  # its report will be pushed to our webhook
 
 
 def resolve_report_mode(
@@ -149,7 +156,8 @@ class DeliveryTracker:
             if result.message_id is None or self.mode == MODE_NONE:
                 continue  # no report will ever come for it
             if result.accepted and not result.status.status.is_final:
-                self.pending[result.message_id] = PendingMessage(result.recipient, now)
+                pushed = self.mode == REPORT_MODE_PUSH and result.report_pushed
+                self.pending[result.message_id] = PendingMessage(result.recipient, now, pushed)
         self._cap_pending()
         if results:
             latest = results[-1]
@@ -242,15 +250,25 @@ class DeliveryTracker:
         self._expire()
         self._schedule_timers()
 
+    def _wants_poll(self) -> bool:
+        """Return whether a message waits for a report that only a pull brings."""
+        if self.mode == REPORT_MODE_POLL:
+            return bool(self.pending)
+        return (
+            self.mode == REPORT_MODE_PUSH
+            and self.client.capabilities.delivery_reports_pull
+            and any(not pending.pushed for pending in self.pending.values())
+        )
+
     @callback
     def _schedule_timers(self) -> None:
         """Poll for reports (or, pushed, expire them) only while messages wait for one."""
         if self.mode == REPORT_MODE_PUSH:
             self._schedule_expiry()
+        elif self.mode != REPORT_MODE_POLL:
             return
-        if self.mode != REPORT_MODE_POLL:
-            return
-        if self.pending and self._unsub_poll is None:
+        wants_poll = self._wants_poll()
+        if wants_poll and self._unsub_poll is None:
             self._unsub_poll = async_track_time_interval(
                 self.hass,
                 self._async_poll,
@@ -258,7 +276,7 @@ class DeliveryTracker:
                 name=f"{DOMAIN} delivery reports",
                 cancel_on_shutdown=True,
             )
-        elif not self.pending and self._unsub_poll is not None:
+        elif not wants_poll and self._unsub_poll is not None:
             self._unsub_poll()
             self._unsub_poll = None
 
@@ -288,8 +306,17 @@ class DeliveryTracker:
         except ProviderError as err:
             LOGGER.debug("%s: fetching delivery reports failed: %s", self.entry.title, err)
         else:
+            if self.mode == REPORT_MODE_PUSH:
+                # Pulled only for the messages no push covers: the others'
+                # reports come to the webhook (applying them here too would
+                # fire their events twice).
+                reports = [r for r in reports if self._awaits_pull(r.message_id)]
             self.handle_reports(reports)
         self._schedule_timers()  # stops polling when nothing waits any more
+
+    def _awaits_pull(self, message_id: str) -> bool:
+        pending = self.pending.get(message_id)
+        return pending is not None and not pending.pushed
 
     @callback
     def async_shutdown(self) -> None:

@@ -125,8 +125,14 @@ class ViberSenderBalanceSensor(SmsGatewayCoordinatorEntity, SensorEntity):
 
     @property
     def available(self) -> bool:
-        """Return whether the sender is still approved on the account."""
-        return super().available and self._sender_balance() is not None
+        """Return whether the sender is still approved and its balance known."""
+        data = self.coordinator.data
+        return (
+            super().available
+            and data is not None
+            and data.viber_balance_ok
+            and self._sender_balance() is not None
+        )
 
     @property
     def native_value(self) -> StateType:

@@ -18,7 +18,11 @@ from custom_components.sms_gateway.providers import (
     UnsupportedError,
     ViberContent,
 )
-from custom_components.sms_gateway.providers.base import parse_retry_after
+from custom_components.sms_gateway.providers.base import (
+    MAX_STATUS_KEY,
+    MAX_STATUS_KEYS,
+    parse_retry_after,
+)
 
 
 class RecordingClient(ProviderClient):
@@ -115,3 +119,21 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
 
 def test_parse_retry_after_uses_current_time() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+async def test_unknown_statuses_are_counted_within_bounds() -> None:
+    """Whatever a provider sends, the diagnostics count stays small."""
+    async with ClientSession() as session:
+        client = RecordingClient(session)
+        assert client.unknown_statuses == {}
+        client.count_unknown_status("q")
+        client.count_unknown_status("q")
+        client.count_unknown_status("")
+        client.count_unknown_status("x" * 500)
+        assert client.unknown_statuses == {"q": 2, "(empty)": 1, "x" * MAX_STATUS_KEY: 1}
+        for index in range(MAX_STATUS_KEYS * 2):
+            client.count_unknown_status(f"v{index}")
+        assert len(client.unknown_statuses) == MAX_STATUS_KEYS + 1
+        assert client.unknown_statuses["(other)"] == MAX_STATUS_KEYS + 3
+        client.count_unknown_status("q")
+        assert client.unknown_statuses["q"] == 3

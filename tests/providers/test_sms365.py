@@ -18,6 +18,7 @@ from custom_components.sms_gateway.providers import (
     InvalidRequestError,
     OutgoingMessage,
     ProtocolError,
+    RejectedError,
     Sms365Client,
     StatusDetail,
     UnsupportedError,
@@ -25,7 +26,10 @@ from custom_components.sms_gateway.providers import (
     ViberSenderBalance,
     create_client,
 )
-from custom_components.sms_gateway.providers.sms365 import parse_delivery_callback
+from custom_components.sms_gateway.providers.sms365 import (
+    parse_delivery_callback,
+    viber_validity_minutes,
+)
 from simulator.demo import SMS365_API_KEY, SMS365_PASSWORD, SMS365_USERNAME
 from simulator.state import RecordedRequest
 from tests.conftest import Receiver, RunningSimulator
@@ -116,6 +120,17 @@ async def test_viber_balances(simulator: RunningSimulator, http: ClientSession) 
         "/api/viber/balance",
         {"key": SMS365_API_KEY, "type": "json"},
     )
+
+
+async def test_viber_balances_of_an_account_without_viber(
+    simulator: RunningSimulator, http: ClientSession
+) -> None:
+    simulator.state.accounts[DEMO].viber_senders.clear()
+    client = client_for(simulator, http)
+    with pytest.raises(RejectedError) as err:
+        await client.get_viber_balances()
+    assert err.value.provider_code == "503"
+    assert (await client.get_balance()).amount == 100.0
 
 
 async def test_fetch_api_key(simulator: RunningSimulator, http: ClientSession) -> None:
@@ -260,6 +275,7 @@ async def test_callback_delivery_report(
     )
     _, form = only_request(simulator)
     assert form["callback"] == notify
+    assert result.report_pushed  # sms/send: the callback will bring the report
     await simulator.drain()
     (pushed,) = receiver.requests
     assert pushed.method == "GET"
@@ -304,6 +320,26 @@ def test_parse_delivery_callback_rejects(params: dict[str, str]) -> None:
         parse_delivery_callback(params)
 
 
+async def test_status_letters_the_document_does_not_list_stay_pending(
+    simulator: RunningSimulator, http: ClientSession
+) -> None:
+    """status/get values other than d/f/s: still pending (not lost, not final), counted."""
+    client = client_for(simulator, http)
+    results = await client.send(
+        OutgoingMessage(recipients=("+306971234561", "+306971234562"), text="x")
+    )
+    first, second = (r.message_id or "" for r in results)
+    simulator.state.messages[first].extra["status_letter"] = "q"
+    reports = {r.message_id: r.status for r in await client.fetch_delivery_reports()}
+    assert reports[first].status is DeliveryStatus.PENDING
+    assert reports[first].provider_status == "q"
+    assert not reports[first].status.is_final
+    assert reports[second].status is DeliveryStatus.DELIVERED
+    assert client.unknown_statuses == {"q": 1}
+    report = await client.get_status(first)
+    assert (report.status.status, client.unknown_statuses) == (DeliveryStatus.PENDING, {"q": 2})
+
+
 async def test_bulk(simulator: RunningSimulator, http: ClientSession) -> None:
     recipients = ("+306971234561", "+49172000000", "+306971234562", "+306971234561")
     results = await client_for(simulator, http).send(
@@ -324,6 +360,7 @@ async def test_bulk(simulator: RunningSimulator, http: ClientSession) -> None:
         "type": "json",
     }
     assert [r.recipient for r in results] == list(recipients)
+    assert not any(r.report_pushed for r in results)  # to be pulled from status/get
     ok = [results[0], results[2], results[3]]
     assert all(r.accepted and r.status.status is DeliveryStatus.ACCEPTED for r in ok)
     assert len({r.message_id for r in ok}) == 3
@@ -357,6 +394,7 @@ async def test_batches_split_by_max_size(
     assert "callback" not in form_of(simulator.state.requests[0])
     assert form_of(simulator.state.requests[1])["callback"] == "http://127.0.0.1:9/cb"
     assert all(r.accepted for r in results)
+    assert [r.report_pushed for r in results] == [False, False, True]
     await simulator.drain()
 
 
@@ -367,11 +405,12 @@ async def test_viber_send(simulator: RunningSimulator, http: ClientSession) -> N
             text="Your door is open",
             sender="DemoViber",
             channel=Channel.VIBER,
+            notify_url="http://127.0.0.1:9/cb",  # Viber documents no callback
             viber=ViberContent(
                 image_url="https://example.com/door.png",
                 button_text="Close",
                 button_url="https://example.com/close",
-                validity=3600,
+                validity=3600,  # seconds: sent as 60 minutes
             ),
         )
     )
@@ -384,7 +423,7 @@ async def test_viber_send(simulator: RunningSimulator, http: ClientSession) -> N
         "button_caption": "Close",
         "button_action": "https://example.com/close",
         "image": "https://example.com/door.png",
-        "validity": "3600",
+        "validity": "60",
         "sms_fallback": "true",
         "sms_text": "Your door is open",
         "sms_from": "DemoViber",
@@ -392,9 +431,11 @@ async def test_viber_send(simulator: RunningSimulator, http: ClientSession) -> N
         "type": "json",
     }
     message = simulator.state.messages[result.message_id or ""]
-    assert (message.channel, message.extra["validity"]) == ("viber", 3600)
+    assert (message.channel, message.extra["validity"]) == ("viber", 60)
+    assert message.validity_period_ms == 3600 * 1000
     assert (result.channel, result.segments, result.encoding) == (Channel.VIBER, 1, Encoding.UCS2)
     assert (result.price, result.status.status) == (1.0, DeliveryStatus.ACCEPTED)
+    assert not result.report_pushed
     assert simulator.state.accounts[DEMO].viber_senders["DemoViber"] == 49.0
 
 
@@ -405,15 +446,62 @@ async def test_viber_fallback_options(simulator: RunningSimulator, http: ClientS
             text="Hello",
             sender="DemoViber",
             channel=Channel.VIBER,
-            validity_seconds=1800,
-            viber=ViberContent(fallback_text=GREEK, fallback_sender="Home"),
+            viber=ViberContent(fallback_text=GREEK, fallback_sender="Home", validity=1800),
         )
     )
     _, form = only_request(simulator)
     assert (form["sms_text"], form["sms_from"], form["ucs"]) == (GREEK, "Home", "true")
-    assert form["validity"] == "1800"
+    assert form["validity"] == "30"
     sms = [m for m in simulator.state.messages.values() if m.channel == "sms"]
     assert [(m.text, m.sender, m.encoding) for m in sms] == [(GREEK, "Home", "UCS2")]
+
+
+async def test_viber_validity_doc_example(simulator: RunningSimulator, http: ClientSession) -> None:
+    """The doc's ``validity=600`` is what 10 hours become: minutes, as error 513 says."""
+    (result,) = await client_for(simulator, http).send(
+        OutgoingMessage(
+            recipients=("+306971234561",),
+            text="Hi",
+            sender="DemoViber",
+            channel=Channel.VIBER,
+            viber=ViberContent(validity=10 * 3600),
+        )
+    )
+    _, form = only_request(simulator)
+    assert form["validity"] == "600"
+    message = simulator.state.messages[result.message_id or ""]
+    assert message.validity_period_ms == 10 * 3600 * 1000
+
+
+@pytest.mark.parametrize(
+    ("seconds", "minutes"),
+    [(1800, 30), (1829, 30), (1830, 31), (3600, 60), (86370, 1440), (86400, 1440)],
+)
+def test_viber_validity_minutes(seconds: int, minutes: int) -> None:
+    """Seconds become whole minutes in one place, the nearest one (half up)."""
+    assert viber_validity_minutes(seconds) == minutes
+
+
+async def test_viber_validity_limits_accepted_by_the_simulator(
+    simulator: RunningSimulator, http: ClientSession
+) -> None:
+    """Every duration the client allows is inside the server's 30-1440 minutes."""
+    client = client_for(simulator, http)
+    for seconds in (1800, 86400):
+        await client.send(
+            OutgoingMessage(
+                recipients=("+306971234561",),
+                text="Hi",
+                sender="DemoViber",
+                channel=Channel.VIBER,
+                viber=ViberContent(validity=seconds),
+            )
+        )
+    assert [form_of(r)["validity"] for r in simulator.state.requests] == ["30", "1440"]
+    assert sorted(m.validity_period_ms or 0 for m in simulator.state.messages.values()) == [
+        1800 * 1000,
+        86400 * 1000,
+    ]
 
 
 async def test_viber_image_only_and_no_fallback(
@@ -493,7 +581,6 @@ VIBER_OK = {"recipients": ("+306971234561",), "sender": "DemoViber", "channel": 
         ("Hi", ViberContent(image_url="https://e.x/i.png"), {}, "viber_image_without_button"),
         ("Hi", ViberContent(validity=1799), {}, "viber_validity"),
         ("Hi", ViberContent(validity=86401), {}, "viber_validity"),
-        ("Hi", None, {"validity_seconds": 60}, "viber_validity"),
         ("Hi", None, {"sender": None}, "viber_sender"),
         ("Hi", None, {"sender": "My Shop"}, "sender"),  # the default fallback sender
         ("Hi", ViberContent(fallback_sender="Not Latin 11"), {}, "sender"),

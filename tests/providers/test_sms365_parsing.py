@@ -254,8 +254,8 @@ async def test_viber_balance_bad_answers(
                 ("1", DeliveryStatus.DELIVERED, "d"),
                 ("2", DeliveryStatus.UNDELIVERABLE, "f"),
                 ("3", DeliveryStatus.PENDING, "s"),
-                ("4", DeliveryStatus.UNKNOWN, "x"),
-                ("5", DeliveryStatus.UNKNOWN, None),
+                ("4", DeliveryStatus.PENDING, "x"),  # not in the document: still pending
+                ("5", DeliveryStatus.PENDING, None),
             ],
         ),
         ({"sms": {"smsId": 6, "status": "D"}, "total": 1}, [("6", DeliveryStatus.DELIVERED, "d")]),
@@ -269,8 +269,11 @@ async def test_status_get_answers(
     expected: list[tuple[str, DeliveryStatus, str | None]],
 ) -> None:
     answer(simulator, **fields)
-    reports = await client_for(simulator, http).fetch_delivery_reports()
+    client = client_for(simulator, http)
+    reports = await client.fetch_delivery_reports()
     assert [(r.message_id, r.status.status, r.status.provider_status) for r in reports] == expected
+    unknown = {p or "(empty)" for _, _, p in expected if p not in ("d", "f", "s")}
+    assert client.unknown_statuses == dict.fromkeys(unknown, 1)
 
 
 @pytest.mark.parametrize(

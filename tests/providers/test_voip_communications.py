@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, datetime
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession
 import pytest
@@ -13,9 +14,11 @@ from custom_components.sms_gateway.providers import (
     Channel,
     DeliveryStatus,
     Encoding,
+    InsufficientBalanceError,
     InvalidRequestError,
     OutgoingMessage,
     ProtocolError,
+    ProviderError,
     TransientError,
     UnsupportedError,
     VoipCommunicationsClient,
@@ -107,10 +110,44 @@ async def test_send_scheduled_unicode(simulator: RunningSimulator, http: ClientS
     assert simulator.state.requests[0].form == {
         "to": ["12812345678"],
         "msg": ["Καλημέρα"],
-        "delivery_date": ["2099-10-01 09:30"],
+        "delivery_date": ["2099-10-01T09:30:00+00:00"],
     }
     assert result.status.status is DeliveryStatus.SCHEDULED
     assert result.encoding is Encoding.UCS2
+    assert simulator.state.messages[result.message_id or ""].send_at == datetime(
+        2099, 10, 1, 9, 30, tzinfo=UTC
+    )
+    simulator.state.cancel_timers()
+
+
+@pytest.mark.parametrize(
+    ("send_at", "sent"),
+    [
+        (
+            datetime(2099, 1, 15, 8, 0, tzinfo=ZoneInfo("Europe/Athens")),
+            "2099-01-15T06:00:00+00:00",
+        ),
+        (
+            datetime(2099, 7, 15, 8, 0, tzinfo=ZoneInfo("America/Chicago")),
+            "2099-07-15T13:00:00+00:00",
+        ),
+        (datetime(2099, 7, 15, 8, 0), "2099-07-15T08:00:00+00:00"),  # naive: UTC
+    ],
+    ids=["athens", "central", "naive"],
+)
+async def test_delivery_date_has_an_explicit_offset(
+    simulator: RunningSimulator, http: ClientSession, send_at: datetime, sent: str
+) -> None:
+    """The provider reads a date without offset in its own zone (US Central):
+    ours always carry one, so the message goes out at the instant asked for."""
+    (result,) = await _client(simulator, http).send(
+        OutgoingMessage(recipients=("+12812345678",), text="x", send_at=send_at)
+    )
+    (request,) = simulator.state.requests
+    assert request.form is not None
+    assert request.form["delivery_date"] == [sent]
+    wanted = send_at if send_at.tzinfo else send_at.replace(tzinfo=UTC)
+    assert simulator.state.messages[result.message_id or ""].send_at == wanted
     simulator.state.cancel_timers()
 
 
@@ -234,6 +271,71 @@ async def test_error_matrix(
     for secret in (VOIP_API_PASSWORD,):
         assert secret not in str(err.value)
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "error", "code", "words"),
+    [
+        (400, "Missing required parameter: to", "text/plain", InvalidRequestError, "400",
+         "(HTTP 400): Missing required parameter: to"),
+        (402, "Insufficient funds to send to 12812345678", "text/plain",
+         InsufficientBalanceError, "402", "(HTTP 402): Insufficient funds to send to ***"),
+        (404, "Phone number not found", "text/plain", InvalidRequestError, "404",
+         "(HTTP 404): Phone number not found"),
+        (400, '{"code": 400, "code_desc": "Missing"}', "application/json",
+         InvalidRequestError, "400", "(HTTP 400): Missing"),
+        (400, "bad key demo-voip-key /\n secret demo-voip-secret", "text/plain",
+         InvalidRequestError, "400", "(HTTP 400): bad key *** / secret ***"),
+        (404, "<html><body>Not Found</body></html>", "text/html", ProtocolError, "404",
+         "check the API address"),
+        (418, "", "text/plain", InvalidRequestError, "418", "refused the request (HTTP 418)"),
+        (400, '{"code": 400, "code_', "application/json", InvalidRequestError, "400",
+         '(HTTP 400): {"code": 400, "code_'),
+    ],
+    ids=[
+        "400_text",
+        "402_text",
+        "404_text",
+        "400_json",
+        "400_secrets",
+        "404_html",
+        "418_empty",
+        "400_broken_json",
+    ],
+)  # fmt: skip
+async def test_refusals_keep_the_providers_words(
+    simulator: RunningSimulator,
+    http: ClientSession,
+    status: int,
+    body: str,
+    content_type: str,
+    error: type[Exception],
+    code: str,
+    words: str,
+) -> None:
+    """A refusal is checked by its status before any JSON is read; its words are kept."""
+    simulator.state.add_fault(
+        kind="body", provider="voip", status=status, body=body, content_type=content_type
+    )
+    with pytest.raises(ProviderError) as err:
+        await _client(simulator, http).send(OutgoingMessage(recipients=("+12812345678",), text="x"))
+    assert type(err.value) is error
+    assert err.value.provider_code == code
+    assert words in err.value.message
+    assert "12812345678" not in err.value.message
+    assert VOIP_API_PASSWORD not in err.value.message
+
+
+async def test_simulator_refusal_is_plain_text(
+    simulator: RunningSimulator, http: ClientSession
+) -> None:
+    """The simulator's own refusal: plain text the client keeps the words of."""
+    client = _client(simulator, http)
+    with pytest.raises(InvalidRequestError) as err:
+        await client._send_batch(OutgoingMessage(recipients=("+12812345678",), text=" "))
+    assert err.value.message == (
+        "voip_communications refused the request (HTTP 400): Missing required parameter: msg"
+    )
 
 
 async def test_timeout_is_ambiguous(simulator: RunningSimulator, http: ClientSession) -> None:

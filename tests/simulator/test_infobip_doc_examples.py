@@ -48,7 +48,11 @@ async def _setup(
         kind = step["type"]
         if kind == "request":
             async with http.request(
-                step["method"], simulator.url + step["path"], json=step.get("json"), auth=DOC_AUTH
+                step["method"],
+                simulator.url + step["path"],
+                json=step.get("json"),
+                headers={"Content-Type": "application/json"},  # every request needs one
+                auth=DOC_AUTH,
             ) as resp:
                 assert resp.status == 200, await resp.text()
         elif kind == "message":
@@ -106,7 +110,7 @@ async def test_doc_example(simulator: RunningSimulator, http: ClientSession, pat
         async with http.request(
             method,
             simulator.url + url_path,
-            headers=request["headers"],
+            headers={**request["headers"], **fix.get("headers", {})},
             data=body.encode() if body else None,
         ) as resp:
             status, content_type, text = resp.status, resp.content_type, await resp.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 import json
+from pathlib import Path
 from typing import Any
 import xml.etree.ElementTree as ET
 
@@ -36,10 +37,10 @@ async def call(
     params: Any = None,
 ) -> tuple[int, Any]:
     """Make a request; return (status, parsed body)."""
-    all_headers = {"Accept": "application/json"}
+    # The document asks for a Content-Type on every request, GETs included.
+    all_headers = {"Accept": "application/json", "Content-Type": "application/json"}
     data: bytes | None = None
     if body is not None:
-        all_headers["Content-Type"] = "application/json"
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     all_headers.update(headers or {})
     async with http.request(
@@ -157,6 +158,33 @@ async def test_bad_bodies(
 
 
 @pytest.mark.parametrize(
+    "path",
+    [
+        REPORTS,
+        LOGS,
+        "/restapi/account/1/balance",
+        "/restapi/sms/1/inbox/reports",
+        "/restapi/sms/1/inbox/logs",
+    ],
+)
+@pytest.mark.parametrize("content_type", [None, "text/plain"])
+async def test_get_without_content_type_is_a_general_error(
+    simulator: RunningSimulator, http: ClientSession, path: str, content_type: str | None
+) -> None:
+    """The document: "If the Content-Type is not specified you will receive a General error"."""
+    headers = {"Accept": "application/json"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    async with http.get(simulator.url + path, headers=headers, auth=AUTH) as resp:
+        assert resp.status == 400
+        assert await resp.json() == error("BAD_REQUEST", "General error")
+    status, _body = await call(
+        simulator, http, "GET", path, headers={"Content-Type": "application/xml"}
+    )
+    assert status == 200
+
+
+@pytest.mark.parametrize(
     ("path", "body", "text"),
     [
         (SINGLE, {"from": "InfoSMS", "text": "x"}, "Missing to"),
@@ -238,7 +266,7 @@ async def test_xml_answer_shapes(simulator: RunningSimulator, http: ClientSessio
         http,
         {"messages": [{"from": "InfoSMS", "destinations": [{"to": "41793026727"}], "text": "a"}]},
     )
-    xml = {"Accept": "application/xml"}
+    xml = {"Accept": "application/xml", "Content-Type": "application/xml"}
     async with http.get(simulator.url + LOGS, headers=xml, auth=AUTH) as resp:
         root = ET.fromstring(await resp.text())
     assert root.tag == "SMSLogsResponse"
@@ -409,6 +437,33 @@ async def test_advanced_fields_stored(simulator: RunningSimulator, http: ClientS
     assert second.status == "delivered"
     assert second.validity_period_ms == 60000
     assert second.channel == "sms"
+
+
+ADVANCED_EXAMPLE_FILE = Path(__file__).parent / "data" / "infobip" / "38_advanced_json.json"
+ADVANCED_EXAMPLE = json.loads(json.loads(ADVANCED_EXAMPLE_FILE.read_text())["request"]["body"])
+
+
+@pytest.mark.parametrize(
+    ("unit", "validity", "expected_ms"),
+    [
+        # infobip-v1-style-sms-api.md: "in milliseconds", example 86400000 (24 h).
+        ("milliseconds", 86400000, 24 * 3600 * 1000),
+        # The api.shortlink.pro copy: "in minutes", example 720 (12 h).
+        ("minutes", 720, 12 * 3600 * 1000),
+        # Either way longer than 48 h is cut to 48 h.
+        ("minutes", 86400000, 48 * 3600 * 1000),
+    ],
+    ids=["ms_copy_example", "shortlink_copy_example", "minutes_capped"],
+)
+async def test_validity_period_unit_follows_the_hosts_document(
+    simulator: RunningSimulator, http: ClientSession, unit: str, validity: int, expected_ms: int
+) -> None:
+    simulator.state.accounts[DEMO].validity_period_unit = unit
+    body = json.loads(json.dumps(ADVANCED_EXAMPLE))
+    body["messages"][0]["validityPeriod"] = validity
+    answer = await send(simulator, http, body)
+    first = simulator.state.messages[answer["messages"][0]["messageId"]]
+    assert first.validity_period_ms == expected_ms
 
 
 async def test_scheduled_message(simulator: RunningSimulator, http: ClientSession) -> None:

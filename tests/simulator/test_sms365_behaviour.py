@@ -285,6 +285,31 @@ async def test_callback_gets_the_report_appended_to_its_query(
     assert simulator.state.pending_reports["sms365"] == []
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "params"),
+    [
+        ("sms/bulk", {"to": f"{DELIVERED},{UNDELIVERABLE}", "text": "hi"}),
+        ("viber/send", {"to": VIBER_OK, "text": "hi", "from": "DemoViber"}),
+        ("viber/bulk", {"to": f"{VIBER_OK},{DELIVERED}", "text": "hi", "from": "DemoViber"}),
+    ],
+)
+async def test_callback_only_on_sms_send(
+    simulator: RunningSimulator,
+    http: ClientSession,
+    receiver: Receiver,
+    endpoint: str,
+    params: dict[str, str],
+) -> None:
+    """The doc has ``callback`` on sms/send alone: elsewhere it is ignored; poll status/get."""
+    body = await call(http, simulator, endpoint, callback=f"{receiver.url}/cb", **params)
+    assert body["error"] == 0, body
+    await simulator.drain()
+    assert (receiver.requests, simulator.state.pushes) == ([], [])
+    ids = [m.id for m in simulator.state.messages.values() if "fallback_for" not in m.extra]
+    statuses = await call(http, simulator, "status/get")
+    assert set(ids) <= {entry["smsId"] for entry in statuses["sms"]}
+
+
 async def test_no_callback_no_push(simulator: RunningSimulator, http: ClientSession) -> None:
     body = await send(http, simulator)
     assert simulator.state.pushes == []
@@ -313,6 +338,18 @@ async def test_status_get_returns_each_change_once(
     ]
     other = await call(http, simulator, "status/get", key="other-key")
     assert other["sms"] == [{"smsId": theirs["smsId"], "status": "d"}]
+
+
+async def test_status_letter_the_doc_does_not_list(
+    simulator: RunningSimulator, http: ClientSession, receiver: Receiver
+) -> None:
+    """``extra["status_letter"]`` sends a letter beyond d/f/s, as a real server may."""
+    body = await send(http, simulator)
+    simulator.state.messages[body["smsId"]].extra["status_letter"] = "q"
+    assert (await call(http, simulator, "status/get"))["sms"] == [
+        {"smsId": body["smsId"], "status": "q"}
+    ]
+    assert (await call(http, simulator, "status/sms", smsId=body["smsId"]))["sms"]["status"] == "q"
 
 
 # -- Viber ------------------------------------------------------------------------------
@@ -373,9 +410,9 @@ async def test_viber_fallback_uses_the_viber_text_and_fallback_settings(
         **{"from": "DemoViber"},
     )
     viber = simulator.state.messages[body["id"]]
-    assert viber.extra["validity"] == 60
+    assert viber.extra["validity"] == 60  # minutes (error 513's unit)
     assert viber.extra["all_devices"] is False
-    assert viber.validity_period_ms == 60000
+    assert viber.validity_period_ms == 60 * 60_000
     sms = simulator.state.messages[viber.extra["fallback_sms"]]
     assert (sms.text, sms.channel, sms.sender, sms.garbled, sms.status) == (
         "Γειά",
@@ -384,6 +421,36 @@ async def test_viber_fallback_uses_the_viber_text_and_fallback_settings(
         True,
         "undeliverable",
     )
+
+
+@pytest.mark.parametrize(
+    ("validity", "minutes"),
+    [("600", 600), ("30", 30), ("1440", 1440), ("", 1440)],
+    ids=["doc_example", "lowest", "highest", "default"],
+)
+async def test_viber_validity_is_in_minutes(
+    simulator: RunningSimulator, http: ClientSession, validity: str, minutes: int
+) -> None:
+    """Error 513's range, 30 to 1440 minutes; the doc's example 600 is 10 hours."""
+    params = {"validity": validity} if validity else {}
+    body = await call(
+        http, simulator, "viber/send", to=VIBER_OK, text="hi", **params, **{"from": "DemoViber"}
+    )
+    assert body["error"] == 0, body
+    viber = simulator.state.messages[body["id"]]
+    assert (viber.extra["validity"], viber.validity_period_ms) == (minutes, minutes * 60_000)
+
+
+@pytest.mark.parametrize("validity", ["29", "1441", "86400", "1800.5"])
+async def test_viber_validity_outside_30_to_1440_minutes_is_513(
+    simulator: RunningSimulator, http: ClientSession, validity: str
+) -> None:
+    body = await call(
+        http, simulator, "viber/send", to=VIBER_OK, text="hi", validity=validity,
+        **{"from": "DemoViber"},
+    )  # fmt: skip
+    assert (body["status"], body["error"]) == (0, 513)
+    assert simulator.state.messages == {}
 
 
 async def test_viber_delivered_or_without_fallback_sends_no_sms(
@@ -455,6 +522,17 @@ async def test_viber_balance_lists_every_sender(
     assert "senders.sender.1.senderId=Paused One\n" in text
     assert "senders.sender.1.paused=true\n" in text
     assert text.endswith("status=1\nerror=0\nremarks=Success\n")
+
+
+async def test_viber_balance_without_any_viber_sender_is_an_error(
+    simulator: RunningSimulator, http: ClientSession, account: Any
+) -> None:
+    """No approved Viber sender: viber/balance errs while me/balance answers."""
+    account.viber_senders.clear()
+    body = await call(http, simulator, "viber/balance")
+    assert (body["status"], body["error"]) == (0, 503)
+    assert body["remarks"].startswith("Paramater from is not authorized")
+    assert (await call(http, simulator, "me/balance"))["balance"] == 100
 
 
 # -- HLR ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """voip-communications.net wire protocol served by the simulator."""
 
 import base64
+from datetime import UTC, datetime
 import json
 from pathlib import Path
 import re
@@ -25,6 +26,8 @@ async def _post(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     async with http.post(f"{sim.url}{SEND}", data=form, auth=auth, headers=headers) as resp:
+        if resp.content_type == "text/plain":
+            return resp.status, await resp.text()
         return resp.status, await resp.json()
 
 
@@ -147,7 +150,9 @@ async def test_credential_check_without_sending(
 async def test_bad_requests(
     simulator: RunningSimulator, http: ClientSession, form: dict[str, str], desc: str
 ) -> None:
-    assert await _post(simulator, http, form) == (400, {"code": 400, "code_desc": desc})
+    """A refused request answers plain text: the document shows no error body."""
+    assert await _post(simulator, http, form) == (400, desc)
+    assert simulator.state.messages == {}
 
 
 @pytest.mark.parametrize(
@@ -159,4 +164,34 @@ async def test_delivery_date_formats(
     _, body = await _post(simulator, http, {"to": "12812345678", "msg": "x", "delivery_date": date})
     assert body["send_log"][0]["delivery_date"] == "2099-10-01 00:00:00"
     assert body["send_log"][0]["status"] == "SCHEDULED"
+    simulator.state.cancel_timers()
+
+
+async def test_doc_example_delivery_date_is_us_central(
+    simulator: RunningSimulator, http: ClientSession
+) -> None:
+    """The PHP example's ``2010-01-01 13:15`` names no zone: the site's, US Central."""
+    _, body = await _post(
+        simulator, http, {"to": "12812345678", "msg": "x", "delivery_date": "2010-01-01 13:15"}
+    )
+    (entry,) = body["send_log"]
+    assert (entry["delivery_date"], entry["status"]) == ("2010-01-01 13:15:00", "SENT")
+    message = simulator.state.messages[entry["smsid"]]
+    assert message.send_at == datetime(2010, 1, 1, 19, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["2099-10-01T09:30:00+00:00", "2099-10-01T09:30:00Z", "2099-10-01T12:30:00+03:00"],
+)
+async def test_delivery_date_with_offset_is_read_in_its_offset(
+    simulator: RunningSimulator, http: ClientSession, date: str
+) -> None:
+    _, body = await _post(simulator, http, {"to": "12812345678", "msg": "x", "delivery_date": date})
+    (entry,) = body["send_log"]
+    # Shown in the provider's zone: 09:30 UTC is 04:30 Central (daylight time).
+    assert (entry["delivery_date"], entry["status"]) == ("2099-10-01 04:30:00", "SCHEDULED")
+    assert simulator.state.messages[entry["smsid"]].send_at == datetime(
+        2099, 10, 1, 9, 30, tzinfo=UTC
+    )
     simulator.state.cancel_timers()

@@ -111,6 +111,9 @@ class ProviderClient(ABC):
         self._session = session
         self._base_url = (base_url or self.default_url).rstrip("/")
         self._timeout = ClientTimeout(total=timeout)
+        # Status values the provider sent that its document does not list, and
+        # how often each came (diagnostics); see count_unknown_status.
+        self.unknown_statuses: dict[str, int] = {}
 
     @property
     def base_url(self) -> str:
@@ -322,6 +325,13 @@ class ProviderClient(ABC):
             raise ProtocolError(
                 f"{self.provider} sent malformed JSON (HTTP {raw.status})"
             ) from None
+
+    def count_unknown_status(self, value: str) -> None:
+        """Count a status value the document does not list (bounded, for diagnostics)."""
+        key = value[:MAX_STATUS_KEY] or "(empty)"
+        if key not in self.unknown_statuses and len(self.unknown_statuses) >= MAX_STATUS_KEYS:
+            key = "(other)"
+        self.unknown_statuses[key] = self.unknown_statuses.get(key, 0) + 1
 
     def shape_error(self, what: str) -> ProtocolError:
         """Return the error for an answer of the wrong shape."""

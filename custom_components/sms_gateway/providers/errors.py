@@ -18,7 +18,10 @@ A small hierarchy the integration maps to Home Assistant's errors:
   recipients not sent (see the class).
 
 Messages never contain credentials: they are built from fixed texts, status
-codes and provider error names only.
+codes, provider error names and the provider's own error text (sms365
+``remarks``, Infobip ``serviceException.text``, a voip-communications
+refusal's body), from which every credential is masked (and, for
+voip-communications, which echoes numbers, anything like a phone number).
 """
 
 from __future__ import annotations

@@ -48,8 +48,12 @@ contradicts itself:
   unreadable date is dropped (None), not an error. Dates we send (``sendAt``,
   ``sentSince`` ...) are ``2015-07-07T17:00:00.000+01:00`` as in the
   document's examples, in the datetime's own offset (UTC when naive).
-* **validityPeriod** is sent in milliseconds, capped at 48 hours as the
-  provider would do. ``transliteration`` and ``languageCode`` are upper-cased
+* **validityPeriod** is never sent: the integration has no SMS validity,
+  and the two copies of the document disagree on its unit (milliseconds,
+  example ``86400000``, in the ``107.20.199.106`` copy; minutes, example
+  ``720``, in the ``api.shortlink.pro`` copy). Should it ever be sent, its
+  unit must follow the document of the configured host.
+  ``transliteration`` and ``languageCode`` are upper-cased
   and passed on (the document's value lists may not be exhaustive);
   ``languageCode`` goes in a ``language`` object as in the example (the
   parameter table lists it flat). ``notifyContentType`` is always JSON;
@@ -66,9 +70,10 @@ contradicts itself:
   non-permanent error (an absent subscriber exists); rejected, a permanent
   error (unknown subscriber) or an unknown status -> not valid. ``network`` is
   the ported network's name when ported, else the original one's.
-* **Headers**: ``Accept: application/json`` on every request,
-  ``Content-Type: application/json`` on those with a body (the document's GET
-  examples send none).
+* **Headers**: ``Accept: application/json`` and ``Content-Type:
+  application/json`` on every request, GETs included: "If the Content-Type is
+  not specified you will receive a General error", although the document's
+  GET examples send none.
 * **Webhooks**: ``parse_delivery_reports`` reads the ``notifyUrl`` push
   (``{"results": [...]}`` with ``callbackData``), ``parse_inbound_messages``
   the forwarded received messages (the same shape as ``inbox/reports``),
@@ -79,7 +84,7 @@ contradicts itself:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 import json
 import logging
@@ -127,7 +132,6 @@ NUMBER_NOTIFY_PATH = "/restapi/number/1/notify"
 
 JSON_TYPE = "application/json"
 MAX_BATCH_SIZE = 500
-MAX_VALIDITY_SECONDS = 48 * 3600  # longer periods are cut to 48 h by the provider
 
 # -- the document's tables ----------------------------------------------------
 
@@ -722,9 +726,13 @@ class InfobipClient(ProviderClient):
         body: Any = None,
     ) -> Any:
         """Make a request and return its decoded JSON answer."""
-        headers = {"Accept": JSON_TYPE, "Authorization": self._authorization}
-        if body is not None:
-            headers["Content-Type"] = JSON_TYPE
+        # "If the Content-Type is not specified you will receive a General
+        # error": on every request, GETs included (whose examples show none).
+        headers = {
+            "Accept": JSON_TYPE,
+            "Content-Type": JSON_TYPE,
+            "Authorization": self._authorization,
+        }
         raw = await self._request(method, path, params=params, json_body=body, headers=headers)
         if not 200 <= raw.status < 300:
             raise self._refusal(raw)
@@ -806,12 +814,6 @@ class InfobipClient(ProviderClient):
             spec["notifyContentType"] = JSON_TYPE
         if message.callback_data is not None:
             spec["callbackData"] = message.callback_data
-        if message.validity_seconds is not None:
-            if message.validity_seconds < 1:
-                raise InvalidRequestError(
-                    "The validity period must be positive", provider_code="validity"
-                )
-            spec["validityPeriod"] = min(message.validity_seconds, MAX_VALIDITY_SECONDS) * 1000
         if message.send_at is not None:
             spec["sendAt"] = format_date(message.send_at)
         body: dict[str, Any] = {}
@@ -821,7 +823,7 @@ class InfobipClient(ProviderClient):
         data = await self._call("POST", TEXT_ADVANCED_PATH, body=body)
         info = analyze(message.text)
         scheduled = message.send_at is not None and _aware(message.send_at) > datetime.now(UTC)
-        return self._results(
+        results = self._results(
             data,
             [(r, i) for r, i in zip(message.recipients, ids, strict=True)],
             encoding=info.encoding,
@@ -829,6 +831,10 @@ class InfobipClient(ProviderClient):
             channel=message.channel,
             scheduled=scheduled,
         ).results
+        if message.notify_url:
+            # Every message of the request reports to its notifyUrl.
+            results = [replace(r, report_pushed=True) for r in results]
+        return results
 
     def _results(
         self,

@@ -96,7 +96,6 @@ class OutgoingMessage:
     bulk_id: str | None = None
     notify_url: str | None = None
     callback_data: str | None = None
-    validity_seconds: int | None = None
     transliteration: str | None = None
     language_code: str | None = None
 
@@ -124,6 +123,10 @@ class SendResult:
     channel: Channel = Channel.SMS
     # Set when this recipient failed while others may have succeeded.
     error: str | None = None  # an errors.ProviderError key, e.g. "invalid_recipient"
+    # The provider will push this message's delivery report to the message's
+    # notify_url. False: no push will come (no notify_url, or the endpoint has
+    # no callback, as sms365's bulk and Viber sends): its report must be pulled.
+    report_pushed: bool = False
 
     @property
     def accepted(self) -> bool:

@@ -35,9 +35,11 @@ What the document leaves open, and what we chose:
   bulk answer has no cost per message: ``price`` stays None (``sms/send`` and
   ``viber/*`` give ``cost``).
 * **Callbacks**: only ``sms/send`` documents ``callback``; bulk and Viber
-  sends get none (their reports come from ``status/get``). The URL is sent as
-  a form field, which form-encodes it once (the document's "must be
-  urlencoded()" is about putting it in a query string).
+  sends get none, so their results say ``report_pushed=False`` and their
+  reports must be pulled from ``status/get`` even when the account's reports
+  are pushed. The URL is sent as a form field, which form-encodes it once
+  (the document's "must be urlencoded()" is about putting it in a query
+  string).
 * **Encoding**: ``ucs=true`` is sent when the text is not GSM-7 (GSM-7,
   extension table included, sends no ``ucs``). ``flash=true`` for flash SMS.
 * **Scheduling**: ``timestamp`` (Unix seconds) is sent only for a ``send_at``
@@ -50,9 +52,13 @@ What the document leaves open, and what we chose:
   cannot come from us: a sender id is required; text up to 1000 characters;
   a button needs both caption and URL and must follow a text; an image with
   text needs a button; without text only an image. ``validity``: the
-  parameter says "In seconds (60 to 86400)", error 513 says "30 (minutes) to
-  1440 (minutes)"; we send seconds and accept only the durations both allow,
-  1800-86400 s (30 min - 24 h); without one, the provider's default (24 h).
+  parameter says "In seconds (60 to 86400)", error 513 (what the server
+  enforces) says "from 30 (minutes) to 1440 (minutes = 24 hours)", and the
+  example sends ``600``. No number is valid under both readings, so we follow
+  error 513: ``validity`` is sent in **minutes**. ``ViberContent.validity``
+  stays in seconds, 1800-86400 (30 min - 24 h); ``viber_validity_minutes``
+  converts it, rounding to the nearest whole minute. Without one, the
+  provider's default (24 h).
   The Viber sender id is not held to the SMS sender rules (the document
   sets none); the fallback SMS sender is (``latin11``). ``sms_fallback`` is
   sent as given (default true) with ``sms_text`` (default: the message text)
@@ -63,9 +69,13 @@ What the document leaves open, and what we chose:
 * **Reports**: ``status/get`` returns each change once; ``limit`` cannot be
   passed on (every change is returned and consumed). Letters: ``d``
   delivered, ``f`` undeliverable ("failed to deliver"), ``s`` pending (no
-  report yet); an unknown letter is ``unknown`` rather than an error, so that
-  one odd entry does not lose the others. Entries without an ``smsId`` are
-  skipped.
+  report yet). Any other value (the document lists no others, a server may
+  still send them) is read as still **pending**, never as an error or a final
+  status: the message keeps waiting for its d/f, one odd entry does not lose
+  the others, and each such value is counted in ``unknown_statuses``
+  (diagnostics). Entries without an ``smsId`` are skipped. The ``callback``
+  documents only ``d`` and ``f``: any other letter there is refused
+  (ProtocolError, the webhook answers 400).
 * **Numbers**: ``check_mobile`` (``mobile/check``, sent without the key) and
   ``lookup_number`` (``hlr/lookup``, charged 1/10 SMS) return ``valid=False``
   for error 201 (the number cannot be parsed) instead of raising. The HLR
@@ -76,9 +86,7 @@ What the document leaves open, and what we chose:
   (the key itself is never shown); a reset key is a new account id.
 * **Ignored message fields** (the API has no place for them):
   ``client_message_ids`` (sends are not idempotent), ``bulk_id``,
-  ``callback_data``, ``transliteration``, ``language_code``, and
-  ``validity_seconds`` for SMS (it is the Viber validity when
-  ``viber.validity`` is not set).
+  ``callback_data``, ``transliteration``, ``language_code``.
 * Not implemented: 2fa, contact, group, history, purchase, user and
   ``key/reset`` endpoints (the integration has no use for them); the
   document has no inbound API.
@@ -130,7 +138,8 @@ _LOGGER = logging.getLogger(__name__)
 PROVIDER = "sms365"
 MAX_BATCH = 500
 VIBER_MAX_TEXT = 1000
-# Viber validity (seconds) both readings of the document accept: 30 min - 24 h.
+# Viber validity in seconds, as ViberContent holds it: error 513's range of
+# 30 to 1440 minutes (the server's reading; see the module notes).
 VIBER_VALIDITY = (1800, 86400)
 MAX_REMARKS = 300
 
@@ -175,12 +184,25 @@ STATUS_LETTERS: dict[str, StatusDetail] = {
 
 
 def _status(letter: Any) -> StatusDetail:
-    """Return the status of a letter; unknown letters are ``unknown``."""
+    """Return the status of a letter; one the document does not list is still pending."""
     text = str(letter if letter is not None else "").strip().lower()
     known = STATUS_LETTERS.get(text)
     if known is not None:
         return known
-    return StatusDetail(DeliveryStatus.UNKNOWN, provider_status=text or None)
+    return StatusDetail(
+        DeliveryStatus.PENDING,
+        provider_status=text or None,
+        description="A status the API document does not list: still pending",
+    )
+
+
+def viber_validity_minutes(seconds: int) -> int:
+    """Return the Viber ``validity`` to send: whole minutes (error 513's unit).
+
+    The one place where seconds (``ViberContent.validity``) become minutes;
+    rounded to the nearest minute (half a minute up).
+    """
+    return (seconds + 30) // 60
 
 
 def _int(value: Any) -> int | None:
@@ -474,9 +496,11 @@ class Sms365Client(ProviderClient):
                     status=status,
                     message_id=sms_id,
                     price=_number(body.get("cost")),
+                    report_pushed="callback" in form,
                     **common,
                 )
             ]
+        # sms/bulk has no callback: its reports are pulled (report_pushed False).
         body = await self._call("sms/bulk", form)
         return self._bulk_results(message, body, "sms", "smsId", status, common)
 
@@ -515,7 +539,7 @@ class Sms365Client(ProviderClient):
                 "A Viber message with an image and a text needs a button",
                 provider_code="viber_image_without_button",
             )
-        validity = viber.validity if viber.validity is not None else message.validity_seconds
+        validity = viber.validity
         low, high = VIBER_VALIDITY
         if validity is not None and not low <= validity <= high:
             raise InvalidRequestError(
@@ -529,7 +553,7 @@ class Sms365Client(ProviderClient):
         if image:
             form["image"] = image
         if validity is not None:
-            form["validity"] = str(validity)
+            form["validity"] = str(viber_validity_minutes(validity))
         fallback_text = viber.fallback_text or text
         if viber.sms_fallback and fallback_text.strip():
             info = analyze(fallback_text)
@@ -661,7 +685,8 @@ class Sms365Client(ProviderClient):
             raise self.shape_error("status/sms answered no sms")
         entry = as_dict(items[0], self, "sms")
         return DeliveryReport(
-            message_id=_text(entry.get("smsId")) or sms_id, status=_status(entry.get("status"))
+            message_id=_text(entry.get("smsId")) or sms_id,
+            status=self._read_status(entry.get("status")),
         )
 
     async def fetch_delivery_reports(self, *, limit: int | None = None) -> list[DeliveryReport]:
@@ -678,10 +703,16 @@ class Sms365Client(ProviderClient):
                     index,
                 )
                 continue
-            reports.append(
-                DeliveryReport(message_id=message_id, status=_status(item.get("status")))
-            )
+            status = self._read_status(item.get("status"))
+            reports.append(DeliveryReport(message_id=message_id, status=status))
         return reports
+
+    def _read_status(self, letter: Any) -> StatusDetail:
+        """Return a letter's status, counting the letters the document does not list."""
+        status = _status(letter)
+        if status.provider_status not in STATUS_LETTERS:
+            self.count_unknown_status(status.provider_status or "")
+        return status
 
     # -- numbers ----------------------------------------------------------------------
 

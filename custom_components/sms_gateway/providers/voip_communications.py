@@ -15,8 +15,19 @@ chose where the document is silent:
 * **Inbound**: replies to a ``from`` number are POSTed to the number's
   Callback URL in a format the document does not show; ``parse_inbound``
   accepts form, query or JSON bodies with the usual key spellings.
-* **``delivery_date``** is sent in UTC as ``YYYY-MM-DD HH:MM`` (the document
-  does not name a time zone).
+* **``delivery_date``** is sent as ISO 8601 with an explicit offset, in UTC
+  (``2099-10-01T09:30:00+00:00``; a naive datetime is UTC). The document
+  names no time zone for its ``YYYY-MM-DD HH:MM`` (the site's own metadata
+  shows US Central) and accepts "any valid date format": a time with its
+  offset cannot be read in the wrong zone.
+* **Refusals**: any answer other than 200 that the shared request code does
+  not map (401/403 credentials, 429/503 busy, other 5xx) is the provider's
+  refusal, whatever its body: the status is checked before any JSON is read.
+  The body's words are kept in the error (``code_desc`` of a JSON body, else
+  the plain text; HTML is dropped), with the credentials and anything that
+  looks like a phone number masked. 402 -> InsufficientBalanceError; 404
+  without words (an HTML or empty page) -> ProtocolError (check the API
+  address); any other -> InvalidRequestError.
 * **Batches**: the document sets no limit on ``to``; we send at most 100
   numbers per request.
 * **Prices**: ``sale`` is kept as the price; the document names no
@@ -53,6 +64,9 @@ from .sender import validate_sender
 from .text import analyze
 
 SEND_PATH = "/sms/send"
+MAX_REFUSAL_TEXT = 200
+# Digit runs as long as a phone number's (masked in refusal texts).
+_NUMBER_RE = re.compile(r"\+?\d{6,}")
 
 # send_log "status" values -> normalised status. Only "SCHEDULED" is shown in
 # the document; the others are the ones a sent message can plausibly have.
@@ -176,6 +190,7 @@ class VoipCommunicationsClient(ProviderClient):
         """Create the client."""
         super().__init__(session, base_url=base_url, timeout=timeout)
         self._api_key = api_key
+        self._api_password = api_password
         self._headers = {"Authorization": encode_basic_auth(api_key, api_password)}
 
     async def validate_credentials(self) -> AccountInfo:
@@ -196,15 +211,11 @@ class VoipCommunicationsClient(ProviderClient):
         if message.sender:
             form["from"] = validate_sender(message.sender, self.capabilities.sender_rules)
         if message.send_at is not None:
-            form["delivery_date"] = message.send_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+            form["delivery_date"] = format_delivery_date(message.send_at)
         raw = await self._request("POST", SEND_PATH, data=form, headers=self._headers)
-        body = as_dict(self._json(raw), self, "the answer")
         if raw.status != 200:
-            desc = body.get("code_desc") or f"HTTP {raw.status}"
-            raise InvalidRequestError(
-                f"voip_communications refused the request: {desc}",
-                provider_code=str(body.get("code", raw.status)),
-            )
+            raise self._refusal(raw.status, raw.body)
+        body = as_dict(self._json(raw), self, "the answer")
         log = as_list(body.get("send_log"), self, "send_log")
         entries: dict[str, list[dict[str, Any]]] = {}
         for item in log:
@@ -219,6 +230,40 @@ class VoipCommunicationsClient(ProviderClient):
             )
             for recipient in message.recipients
         ]
+
+    def _refusal(self, status: int, body: bytes) -> ProviderError:
+        """Return the error of a refused request, with the body's own words."""
+        text = body.decode("utf-8", errors="replace").strip()
+        words: str | None = None
+        code = str(status)
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                words = str(data.get("code_desc") or data.get("message") or "").strip() or None
+                code = str(data.get("code") or status)
+        if words is None and text and not text.startswith("<"):
+            words = text
+        if words is not None:
+            words = self._mask(" ".join(words.split()))[:MAX_REFUSAL_TEXT]
+        if status == 404 and not words:
+            return ProtocolError(
+                f"{self.provider} answered HTTP 404; check the API address", provider_code="404"
+            )
+        message = f"{self.provider} refused the request (HTTP {status})"
+        if words:
+            message = f"{message}: {words}"
+        if status == 402:
+            return InsufficientBalanceError(message, provider_code=code)
+        return InvalidRequestError(message, provider_code=code)
+
+    def _mask(self, text: str) -> str:
+        """Mask the credentials and anything like a phone number in a provider's text."""
+        for secret in filter(None, (self._api_password, self._api_key)):
+            text = text.replace(secret, "***")
+        return _NUMBER_RE.sub("***", text)
 
     def _result(
         self, recipient: str, entries: list[dict[str, Any]], segments: int, encoding: Encoding

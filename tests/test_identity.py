@@ -18,8 +18,13 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,9 +35,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sms_gateway import async_migrate_entry
 from custom_components.sms_gateway.const import DOMAIN
-from simulator.demo import SMS365_API_KEY
+from simulator.demo import INFOBIP_USERNAME, SMS365_API_KEY, VOIP_API_KEY
 from tests.conftest import ALICE, RunningSimulator, provider_data, recipient_subentry
-from tests.test_device_trigger import add_automation, receive, sms
+from tests.wire import add_automation, receive, sms
 
 
 def account_digest(value: str) -> str:
@@ -379,7 +384,13 @@ async def test_migration_leaves_what_it_need_not_or_cannot_move(
     assert entry.state is no_id.state is ConfigEntryState.LOADED
     assert entry.minor_version == no_id.minor_version == 2
     assert no_id.unique_id == f"sms365:{account_digest(SMS365_API_KEY)}"
-    assert entity_registry.async_get(leftover.entity_id) == leftover  # not provided any more
+    # Not provided any more, so kept as it was, but for its entity id: made of the
+    # old unique id, it held the API key.
+    kept = entity_registry.async_get(leftover.id)
+    assert kept is not None
+    assert kept.unique_id == leftover.unique_id
+    assert leftover.entity_id == f"sensor.{DOMAIN}_{slugify(old)}_last_delivery_status"
+    assert kept.entity_id == f"sensor.{DOMAIN}_voip_communications_last_delivery_status"
     provided = entity_registry.async_get(balance.entity_id)
     assert provided is not None
     assert (provided.id, provided.unique_id) == (balance.id, balance.unique_id)
@@ -455,3 +466,315 @@ async def test_two_accounts_of_a_provider_get_their_own_names(
     assert third.title == "SMS365.GR"
     fourth = await add_sms365_account(hass, simulator, "key-4")
     assert fourth.title == "sms365.gr 3"
+
+
+# -- credentials in the titles of releases up to 0.2.0 -----------------------------------
+
+# The credential those titles held, per provider: the demo account's and another.
+OLD_TITLE_SECRETS = {
+    "voip_communications": (VOIP_API_KEY, LEGACY_SECRET["voip_communications"]),
+    "infobip": (INFOBIP_USERNAME, LEGACY_SECRET["infobip"]),
+}
+NEW_TITLE = {"voip_communications": "voip-communications.net", "infobip": "Infobip (127.0.0.1)"}
+
+
+def old_title(provider: str, secret: str) -> str:
+    """Return the title releases up to 0.2.0 gave the account."""
+    if provider == "infobip":
+        return f"Infobip ({secret} @ 127.0.0.1)"
+    return f"voip-communications.net ({secret})"
+
+
+def old_titled_entry(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    provider: str,
+    secret: str,
+    title: str | None = None,
+    *,
+    renamed: dict[str, str] | None = None,
+) -> tuple[MockConfigEntry, list[str]]:
+    """Add a 1.1 entry and its registries as 0.2.0 left them; return it and its entity ids.
+
+    The entity ids are the ones 0.2.0 made of the title ``old_title``; ``renamed``
+    maps keys to entity ids the user chose instead.
+    """
+    data = provider_data(provider, simulator.url)
+    if provider == "infobip":
+        if secret != INFOBIP_USERNAME:
+            simulator.state.add_account("infobip", id=secret, username=secret, password="pw")
+            data |= {"username": secret, "password": "pw"}
+        old = f"infobip:127.0.0.1:{secret}"
+    else:
+        if secret != VOIP_API_KEY:
+            simulator.state.add_account("voip", id=secret, api_key=secret, api_password="pw")
+            data |= {"api_key": secret, "api_password": "pw"}
+        old = f"voip_communications:{secret}"
+    title = title or old_title(provider, secret)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=1,
+        title=title,
+        unique_id=old,
+        data={**data, "webhook_id": f"hook-{account_digest(secret)}"},
+        options={"default_country": "GR"},
+        subentries_data=[recipient_subentry("Alice", ALICE)],
+    )
+    entry.add_to_hass(hass)
+    device_registry = dr.async_get(hass)
+    entity_registry = er.async_get(hass)
+    account = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, old)},
+        name=title,
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
+    [alice] = entry.subentries.values()
+    recipient = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id=alice.subentry_id,
+        identifiers={(DOMAIN, f"{old}_{alice.subentry_id}")},
+        name="Alice",
+        entry_type=dr.DeviceEntryType.SERVICE,
+        via_device_id=account.id,
+    )
+    base = slugify(old_title(provider, secret))
+    renamed = renamed or {}
+    entity_ids = []
+    for domain, keys in ACCOUNT_KEYS[provider].items():
+        for key in keys:
+            entity = entity_registry.async_get_or_create(
+                domain,
+                DOMAIN,
+                f"{old}_{key}",
+                config_entry=entry,
+                device_id=account.id,
+                suggested_object_id=renamed.get(key, f"{base}_{key}"),
+            )
+            entity_ids.append(entity.entity_id)
+    entity = entity_registry.async_get_or_create(
+        "notify",
+        DOMAIN,
+        f"{old}_recipient_{alice.subentry_id}",
+        config_entry=entry,
+        config_subentry_id=alice.subentry_id,
+        device_id=recipient.id,
+        suggested_object_id=f"{base}_sms_to_alice",
+    )
+    entity_ids.append(entity.entity_id)
+    return entry, entity_ids
+
+
+def credential_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    """Return the notice that the account's names lost its credential."""
+    return ir.async_get(hass).async_get_issue(
+        DOMAIN, f"credential_removed_from_names_{entry.entry_id}"
+    )
+
+
+def holds(text: str, secret: str) -> bool:
+    """Return whether text holds the credential, as typed or as a slug."""
+    return secret.casefold() in text.casefold() or slugify(secret) in text
+
+
+def logged_by_us(caplog: pytest.LogCaptureFixture, secret: str) -> list[str]:
+    """Return the integration's log lines holding the credential, as typed or as a slug.
+
+    Left out, and allowed to name the old entity ids: Home Assistant's registries
+    (their "Registered new ... entity" lines, for instance, when a test fills the
+    registries as 0.2.0 did) and asyncio's slow-callback warnings on a busy
+    machine (they print whatever task was running).
+    """
+    leaking = [r for r in caplog.records if holds(r.getMessage(), secret)]
+    excluded = {r.name for r in leaking if not r.name.startswith("custom_components.")}
+    assert excluded <= {
+        "homeassistant.helpers.entity_registry",
+        "homeassistant.helpers.device_registry",
+        "asyncio",
+    }, excluded
+    return [r.getMessage() for r in leaking if r.name.startswith("custom_components.")]
+
+
+@pytest.mark.parametrize("provider", list(OLD_TITLE_SECRETS))
+async def test_migration_takes_the_credential_out_of_names(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    caplog: pytest.LogCaptureFixture,
+    provider: str,
+) -> None:
+    """Title, device name, entity ids, notify services and logs lose the credential."""
+    caplog.set_level(logging.DEBUG)
+    secret = OLD_TITLE_SECRETS[provider][0]
+    entry, old_ids = old_titled_entry(hass, simulator, provider, secret)
+    assert all(slugify(secret) in entity_id for entity_id in old_ids)
+    registry_ids = {entity_id: e.id for entity_id, e in registry_entities(hass, entry).items()}
+    caplog.clear()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.title == NEW_TITLE[provider]
+    assert account_device(hass, entry).name == entry.title
+    base, old_base = slugify(entry.title), slugify(old_title(provider, secret))
+    entities = registry_entities(hass, entry)
+    # The same registry entries, with the new title's slug in place of the old one's.
+    assert {e.id: entity_id for entity_id, e in entities.items()} == {
+        registry_ids[old_id]: old_id.replace(old_base, base) for old_id in old_ids
+    }
+    assert f"event.{base}_sms_received" in entities
+    for entity_id in entities:
+        assert not holds(entity_id, secret)
+        assert hass.states.get(entity_id) is not None, entity_id
+    notify = hass.services.async_services_for_domain("notify")
+    assert base in notify
+    assert not [name for name in notify if holds(name, secret)]
+
+    issue = credential_issue(hass, entry)
+    assert issue is not None
+    assert (issue.severity, issue.is_fixable, issue.is_persistent) == (
+        ir.IssueSeverity.WARNING,
+        False,
+        False,
+    )
+    assert issue.translation_key == "credential_removed_from_names"
+    assert issue.translation_placeholders == {
+        "title": entry.title,
+        "count": str(len(old_ids)),
+        "service": base,
+    }
+    # Everything logged from the migration to the loaded account, at every level.
+    assert logged_by_us(caplog, secret) == []
+    assert [r.getMessage() for r in caplog.records if r.name == "custom_components.sms_gateway"]
+
+    # The user can dismiss the notice; removing the account removes it.
+    ir.async_ignore_issue(hass, DOMAIN, issue.issue_id, True)
+    issue = credential_issue(hass, entry)
+    assert issue is not None
+    assert issue.dismissed_version is not None
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert credential_issue(hass, entry) is None
+
+
+@pytest.mark.parametrize("provider", list(OLD_TITLE_SECRETS))
+async def test_migration_keeps_names_the_user_chose(
+    hass: HomeAssistant, simulator: RunningSimulator, provider: str
+) -> None:
+    """A title and an entity id without the credential stay; ids made by 0.2.0 lose it."""
+    entry, old_ids = old_titled_entry(
+        hass,
+        simulator,
+        provider,
+        OLD_TITLE_SECRETS[provider][0],
+        title="Office SMS",
+        renamed={"last_delivery_status": "office_delivery"},
+    )
+    assert "sensor.office_delivery" in old_ids
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.title == "Office SMS"
+    # Renamed by the user after the install, the entity ids kept 0.2.0's title:
+    # they get the provider's name without the credential.
+    base = slugify(NEW_TITLE[provider])
+    expected = {
+        "sensor.office_delivery",
+        f"event.{base}_sms_received",
+        f"notify.{base}_sms_to_alice",
+    }
+    if provider == "infobip":
+        expected.add(f"sensor.{base}_balance")
+    assert set(registry_entities(hass, entry)) == expected
+    assert hass.services.has_service("notify", "office_sms")
+    issue = credential_issue(hass, entry)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "title": "Office SMS",
+        "count": str(len(expected) - 1),
+        "service": "office_sms",
+    }
+
+
+async def test_migration_keeps_a_title_and_ids_without_the_credential(
+    hass: HomeAssistant, simulator: RunningSimulator
+) -> None:
+    """Names the user gave stay, even holding the username as a word; 0.2.0's are renamed."""
+    entry, _ = old_titled_entry(
+        hass,
+        simulator,
+        "infobip",
+        INFOBIP_USERNAME,  # "demo"
+        title="Demo SMS",
+        renamed={"balance": "demo_sms_balance", "last_delivery_status": "demo_sms_delivery"},
+    )
+    entity_registry = er.async_get(hass)
+    for entity in list(registry_entities(hass, entry).values()):
+        if entity.domain in ("event", "notify"):
+            entity_registry.async_update_entity(
+                entity.entity_id, new_entity_id=f"{entity.domain}.demo_sms_{entity.domain}"
+            )
+    before = set(registry_entities(hass, entry))
+    assert before == {
+        "sensor.demo_sms_balance",
+        "sensor.demo_sms_delivery",
+        "event.demo_sms_event",
+        "notify.demo_sms_notify",
+    }
+    # An account named by 0.2.0 next to it.
+    old, _ = old_titled_entry(hass, simulator, "infobip", LEGACY_SECRET["infobip"])
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+    assert entry.state is old.state is ConfigEntryState.LOADED
+    assert entry.title == "Demo SMS"
+    assert set(registry_entities(hass, entry)) == before
+    assert hass.services.has_service("notify", "demo_sms")
+    assert credential_issue(hass, entry) is None
+    assert old.title == "Infobip (127.0.0.1)"
+    assert credential_issue(hass, old) is not None
+    assert "event.infobip_127_0_0_1_sms_received" in registry_entities(hass, old)
+
+
+@pytest.mark.parametrize("provider", list(OLD_TITLE_SECRETS))
+async def test_migration_numbers_the_titles_of_two_accounts(
+    hass: HomeAssistant, simulator: RunningSimulator, provider: str
+) -> None:
+    """Two accounts of a provider: the second title is numbered, its ids follow it."""
+    entries = [
+        old_titled_entry(hass, simulator, provider, s)[0] for s in OLD_TITLE_SECRETS[provider]
+    ]
+    # The user named the first account's device: that name stays.
+    device = account_device(hass, entries[0])
+    dr.async_get(hass).async_update_device(device.id, name_by_user="My SMS")
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+    assert all(entry.state is ConfigEntryState.LOADED for entry in entries)
+    assert sorted(entry.title for entry in entries) == [
+        NEW_TITLE[provider],
+        f"{NEW_TITLE[provider]} 2",
+    ]
+    for entry, secret in zip(entries, OLD_TITLE_SECRETS[provider], strict=True):
+        base = slugify(entry.title)
+        device = account_device(hass, entry)
+        assert device.name == entry.title
+        assert device.name_by_user == ("My SMS" if entry is entries[0] else None)
+        entity_ids = set(registry_entities(hass, entry))
+        assert f"event.{base}_sms_received" in entity_ids
+        assert all(e.split(".")[1].startswith(f"{base}_") for e in entity_ids), entity_ids
+        assert not [e for e in entity_ids if holds(e, secret)]
+        assert hass.services.has_service("notify", base)
+        issue = credential_issue(hass, entry)
+        assert issue is not None
+        assert issue.translation_placeholders is not None
+        assert issue.translation_placeholders["title"] == entry.title
+    assert not [
+        name
+        for name in hass.services.async_services_for_domain("notify")
+        if any(holds(name, s) for s in OLD_TITLE_SECRETS[provider])
+    ]

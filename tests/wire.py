@@ -1,7 +1,26 @@
-"""What the simulator received, read the same way by every send test."""
+"""What crosses the wire, written and read the same way by every test.
 
+Sending: the action, and what the simulator received. Receiving: a handset
+texting the simulator, a provider's push to the webhook, the dispatcher, and an
+automation on the "SMS received" device trigger.
+"""
+
+from typing import Any
+
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import automation
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+
+from custom_components.sms_gateway.const import DOMAIN
+from custom_components.sms_gateway.providers import InboundMessage
 from simulator.state import RecordedRequest
-from tests.conftest import RunningSimulator
+from tests.conftest import ALICE, RunningSimulator
+from tests.outage import advance
 
 INFOBIP_SEND = "/restapi/sms/1/text/advanced"
 SMS365_SEND = "/api/sms/send"
@@ -61,3 +80,176 @@ def sent_sender(request: RecordedRequest) -> str | None:
     if request.json is not None:
         return request.json["messages"][0].get("from")
     return form(request).get("from")
+
+
+def refuse_credentials(simulator: RunningSimulator, provider: str) -> None:
+    """Change the demo account's secret at the simulator: the saved credentials are refused."""
+    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
+    if provider == "infobip":
+        account.password = "other"
+    elif provider == "sms365":
+        account.api_key = "other"
+    else:
+        account.api_password = "other"
+
+
+# -- sending ------------------------------------------------------------------------------
+
+
+async def send(
+    hass: HomeAssistant, entry: MockConfigEntry, *targets: str, message: str = "Hello", **extra: Any
+) -> None:
+    """Send a text (to Alice unless told) through the action, which raises on any failure."""
+    await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {
+            "config_entry_id": entry.entry_id,
+            "target": list(targets or (ALICE,)),
+            "message": message,
+            **extra,
+        },
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
+async def send_results(
+    hass: HomeAssistant, entry: MockConfigEntry, *targets: str, message: str = "Hello"
+) -> list[Any]:
+    """Send a text through the action asking for its response; return the per-recipient results."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"config_entry_id": entry.entry_id, "target": list(targets), "message": message},
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    results: list[Any] = response["results"]  # type: ignore[assignment]
+    return results
+
+
+def legacy_services(hass: HomeAssistant, provider: str) -> set[str]:
+    """Return the suffixes of an account's legacy notify services ("", "_flash", ...)."""
+    prefix = f"demo_{provider}"
+    return {
+        name[len(prefix) :]
+        for name in hass.services.async_services_for_domain("notify")
+        if name.startswith(prefix)
+    }
+
+
+# -- receiving ----------------------------------------------------------------------------
+
+STRANGER = "+306971234569"  # not a saved recipient
+VOIP_NUMBER = "17134567890"  # the demo voip account's number
+
+
+def event_entity(provider: str) -> str:
+    """Return the entity id of an account's "SMS received" event entity."""
+    return f"event.demo_{provider}_sms_received"
+
+
+def webhook_url(client: TestClient, provider: str) -> str:
+    """Return the real URL of an account's webhook on the test HTTP server."""
+    return str(client.make_url(f"/api/webhook/hook-{provider}"))
+
+
+def infobip_inbound(
+    message_id: str = "mo-1",
+    sender: str = "306971234561",
+    text: str = "HOME now",
+    **extra: Any,
+) -> dict[str, Any]:
+    """Return one received message as Infobip pushes or serves it."""
+    return {
+        "messageId": message_id,
+        "from": sender,
+        "to": "41793026727",
+        "text": text,
+        "cleanText": extra.pop("cleanText", ""),
+        "keyword": extra.pop("keyword", ""),
+        "receivedAt": "2025-05-01T10:20:30.000+0000",
+        "smsCount": 1,
+        **extra,
+    }
+
+
+async def post_infobip(
+    client: TestClient, *results: dict[str, Any], hook: str = "hook-infobip"
+) -> int:
+    """POST an Infobip forward to the webhook and return the status."""
+    response = await client.post(f"/api/webhook/{hook}", json={"results": list(results)})
+    return response.status
+
+
+async def inject(http: ClientSession, simulator: RunningSimulator, **data: Any) -> dict[str, Any]:
+    """Let a handset text the simulator (``/_sim/inbound``)."""
+    data.setdefault("provider", "infobip")
+    data.setdefault("from", ALICE.removeprefix("+"))
+    data.setdefault("text", "HOME now")
+    async with http.post(f"{simulator.url}/_sim/inbound", json=data) as response:
+        assert response.status == 201, await response.text()
+        answer: dict[str, Any] = await response.json()
+    await simulator.drain()
+    return answer
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 61) -> None:
+    """Move time on so that the pull timer runs, and wait for it."""
+    await advance(hass, freezer, seconds)
+
+
+def sms(message_id: str, sender: str = ALICE, text: str = "HOME now", **kw: Any) -> InboundMessage:
+    """Return a received message."""
+    return InboundMessage(message_id, sender.removeprefix("+"), text, **kw)
+
+
+async def receive(hass: HomeAssistant, entry: MockConfigEntry, *messages: InboundMessage) -> None:
+    """Hand messages to the account's dispatcher, as the webhook and the pull do."""
+    await entry.runtime_data.inbound.async_dispatch(list(messages))
+    await hass.async_block_till_done()
+
+
+def device_of(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
+    """Return the device of an account."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.entry_id), entry.entry_id
+    )
+    assert device is not None
+    return device
+
+
+async def add_automation(hass: HomeAssistant, device_id: str, **filters: str) -> list[ServiceCall]:
+    """Add an automation on the device trigger, with filters; return its recorded runs."""
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "triggers": [
+                        {
+                            "trigger": "device",
+                            "domain": DOMAIN,
+                            "device_id": device_id,
+                            "type": "sms_received",
+                            **filters,
+                        }
+                    ],
+                    "actions": [
+                        {
+                            "action": "test.automation",
+                            # A dict renders as a dict: its strings stay strings.
+                            "data": {"trigger": "{{ trigger }}"},
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    return calls

@@ -5,14 +5,21 @@
 import custom_components.sms_gateway  # noqa: F401  # isort: skip
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import logging
+from pathlib import Path
 from unittest.mock import patch
 
 from aiohttp import ClientSession, web
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 from simulator import SimulatorState, create_app
 from simulator.core import PUSHER_KEY
@@ -29,7 +36,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterato
 def inbound_writes_without_waiting(request: pytest.FixtureRequest) -> Iterator[None]:
     """Under a frozen clock, write received ids at once.
 
-    The inbound dispatcher spaces its store writes by WRITE_INTERVAL of loop
+    The inbound dispatcher (inbound_seen) spaces its store writes by WRITE_INTERVAL of loop
     time, which a frozen clock never lets pass: a test that froze time would
     wait for ever. Tests on the real clock keep the interval (tests/test_inbound_faults.py
     checks the rate).
@@ -37,7 +44,7 @@ def inbound_writes_without_waiting(request: pytest.FixtureRequest) -> Iterator[N
     if "freezer" not in request.fixturenames:
         yield
         return
-    with patch("custom_components.sms_gateway.inbound.WRITE_INTERVAL", 0.0):
+    with patch("custom_components.sms_gateway.inbound_seen.WRITE_INTERVAL", 0.0):
         yield
 
 
@@ -80,6 +87,24 @@ def fail_on_deprecation_reports() -> Iterator[DeprecationReports]:
     )
 
 
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Serve an app on a free port of 127.0.0.1 while the block runs; give its base URL."""
+    # No access log: aiohttp's access logger reads time.localtime().tm_gmtoff,
+    # which freezegun's clock (the tests' freezer) leaves None.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
 @dataclass
 class RunningSimulator:
     """A simulator serving on 127.0.0.1 for the length of one test."""
@@ -103,19 +128,8 @@ async def simulator(socket_enabled: None) -> AsyncIterator[RunningSimulator]:
     state = SimulatorState()
     add_demo_accounts(state)
     app = create_app(state)
-    # No access log: aiohttp's access logger reads time.localtime().tm_gmtoff,
-    # which freezegun's clock (the tests' freezer) leaves None.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield RunningSimulator(state=state, app=app, url=f"http://127.0.0.1:{port}")
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield RunningSimulator(state=state, app=app, url=url)
 
 
 @pytest.fixture
@@ -161,22 +175,15 @@ async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", record)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield Receiver(url=f"http://127.0.0.1:{port}", requests=captured)
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield Receiver(url=url, requests=captured)
 
 
 # -- integration fixtures -------------------------------------------------------
 
 PROVIDERS = ("infobip", "sms365", "voip_communications")
+# What the ``make_entry`` fixture returns: ``await make_entry(provider, **options)``.
+type MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
 ALICE = "+306971234561"
 BOB = "+306971234562"
 
@@ -202,21 +209,26 @@ def provider_data(provider: str, url: str) -> dict[str, str]:
     }
 
 
-def recipient_subentry(name: str, number: str) -> dict[str, object]:
-    """Return subentry data of a saved recipient."""
-    return {
+def recipient_subentry(name: str, number: str, subentry_id: str | None = None) -> dict[str, object]:
+    """Return subentry data of a saved recipient (a random subentry id unless given)."""
+    data: dict[str, object] = {
         "data": {"name": name, "number": number},
         "subentry_type": "recipient",
         "title": name,
         "unique_id": number,
     }
+    if subentry_id is not None:
+        data["subentry_id"] = subentry_id
+    return data
 
 
 @pytest.fixture
-def make_entry(
-    hass: HomeAssistant, simulator: RunningSimulator
-) -> Callable[..., Awaitable[MockConfigEntry]]:
-    """Return a coroutine that adds and sets up a simulator-backed account."""
+def make_entry(hass: HomeAssistant, simulator: RunningSimulator) -> MakeEntry:
+    """Return a coroutine that adds and sets up a simulator-backed account.
+
+    ``entry_id`` fixes the entry id, and then the recipients' subentry ids too
+    (``<entry_id>-<name>``), for snapshots; otherwise both are random.
+    """
 
     async def _make(
         provider: str,
@@ -225,14 +237,19 @@ def make_entry(
         recipients: tuple[tuple[str, str], ...] = (("Alice", ALICE), ("Bob", BOB)),
         setup: bool = True,
         title: str | None = None,
+        entry_id: str | None = None,
     ) -> MockConfigEntry:
         entry = MockConfigEntry(
             domain="sms_gateway",
+            entry_id=entry_id,
             title=title or f"Demo {provider}",
             data={**provider_data(provider, simulator.url), "webhook_id": f"hook-{provider}"},
             options={"default_country": "GR", **(options or {})},
             unique_id=f"{provider}:demo",
-            subentries_data=[recipient_subentry(n, num) for n, num in recipients],
+            subentries_data=[
+                recipient_subentry(n, num, entry_id and f"{entry_id}-{n.casefold()}")
+                for n, num in recipients
+            ],
         )
         entry.add_to_hass(hass)
         if setup:
@@ -241,3 +258,46 @@ def make_entry(
         return entry
 
     return _make
+
+
+# -- snapshots ------------------------------------------------------------------------------
+
+
+class SnapshotExtension(HomeAssistantSnapshotExtension):
+    """Keep the snapshots in tests/snapshots."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        return str(Path(test_location.filepath).parent / "snapshots")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return the snapshot assertion, stored under tests/snapshots."""
+    return snapshot.use_extension(SnapshotExtension)
+
+
+# ``await snapshot_entities(provider, Platform.NOTIFY)``
+type SnapshotEntities = Callable[[str, Platform], Awaitable[None]]
+
+
+@pytest.fixture
+def snapshot_entities(
+    hass: HomeAssistant,
+    make_entry: MakeEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> SnapshotEntities:
+    """Return a coroutine that sets up an account with one platform and snapshots its entities.
+
+    phcc's ``snapshot_platform``: each entity's registry entry and state. The
+    entry and subentry ids are fixed, so the unique ids in the snapshot are too.
+    """
+
+    async def _snapshot(provider: str, platform: Platform) -> None:
+        with patch("custom_components.sms_gateway.PLATFORMS", [platform]):
+            entry = await make_entry(provider, entry_id=f"entry-{provider}")
+            await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+            assert await hass.config_entries.async_unload(entry.entry_id)
+
+    return _snapshot

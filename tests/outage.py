@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import timedelta
 import socket
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -35,3 +36,13 @@ async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def our_timers(hass: HomeAssistant) -> list[Any]:
+    """Return the loop's live timers that belong to the integration."""
+    keys = ("sms_gateway", "DeliveryTracker", "DataUpdateCoordinator", "Debouncer", "Inbound")
+    return [
+        handle
+        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled() and any(key in repr(handle) for key in keys)
+    ]

@@ -1,6 +1,5 @@
 """The blueprint "SMS keyword activates a scene", loaded and run by inbound SMS."""
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 import shutil
 from unittest.mock import patch
@@ -15,10 +14,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.providers import InboundMessage
-from tests.conftest import ALICE, RunningSimulator
-from tests.test_inbound import STRANGER, VOIP_NUMBER, inject, poll, webhook_url
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import ALICE, MakeEntry, RunningSimulator
+from tests.wire import SIM_PROVIDER, STRANGER, VOIP_NUMBER, inject, poll, webhook_url
 
 BLUEPRINT = (
     Path(__file__).parent.parent
@@ -29,7 +26,6 @@ BLUEPRINT = (
 )
 SWITCH = "input_boolean.home_mode"
 REPLY = "Welcome home"
-SIM_PROVIDER = {"infobip": "infobip", "voip_communications": "voip"}
 
 
 async def setup_blueprint(hass: HomeAssistant, tmp_path: Path, entry: MockConfigEntry) -> None:

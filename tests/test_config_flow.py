@@ -24,7 +24,6 @@ from homeassistant.helpers.network import NoURLAvailableError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_gateway.config_flow import report_modes
 from custom_components.sms_gateway.const import (
     CONF_ACCEPT_ANY_SENDER,
     CONF_API_PASSWORD,
@@ -43,6 +42,7 @@ from custom_components.sms_gateway.const import (
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
+from custom_components.sms_gateway.flow_helpers import report_modes
 from custom_components.sms_gateway.providers import CLIENTS, Capabilities
 from simulator.demo import (
     INFOBIP_PASSWORD,
@@ -53,6 +53,7 @@ from simulator.demo import (
     VOIP_NUMBER,
 )
 from tests.conftest import RunningSimulator
+from tests.wire import SIM_PROVIDER
 
 PROVIDERS = ["infobip", "sms365", "voip_communications"]
 WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
@@ -100,7 +101,6 @@ SENDERS: dict[str, tuple[str, str]] = {
     "voip_communications": (VOIP_NUMBER, "Home"),
 }
 # The simulator's provider names.
-SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
 
 
 @pytest.fixture(autouse=True)
@@ -850,10 +850,8 @@ async def test_recipient_types(hass: HomeAssistant, simulator: RunningSimulator)
     """Every account offers recipient subentries."""
     entry = mock_entry("infobip", simulator.url)
     entry.add_to_hass(hass)
-    from custom_components.sms_gateway.config_flow import (
-        RecipientSubentryFlow,
-        SmsGatewayConfigFlow,
-    )
+    from custom_components.sms_gateway.config_flow import SmsGatewayConfigFlow
+    from custom_components.sms_gateway.options_flow import RecipientSubentryFlow
 
     assert SmsGatewayConfigFlow.async_get_supported_subentry_types(entry) == {
         SUBENTRY_RECIPIENT: RecipientSubentryFlow
@@ -989,7 +987,7 @@ async def test_options_show_webhook_path_without_any_url(
     entry = mock_entry("voip_communications", simulator.url)
     entry.add_to_hass(hass)
     with patch(
-        "custom_components.sms_gateway.config_flow.webhook.async_generate_url",
+        "custom_components.sms_gateway.flow_helpers.webhook.async_generate_url",
         side_effect=NoURLAvailableError,
     ):
         result = await hass.config_entries.options.async_init(entry.entry_id)

@@ -1,13 +1,12 @@
 """The device trigger "SMS received": offer, capabilities, filters and trust."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
@@ -15,7 +14,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_get_device_automations,
-    async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
@@ -24,72 +22,20 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.sms_gateway import device_trigger
 from custom_components.sms_gateway.const import DOMAIN, EVENT_MESSAGE_RECEIVED
-from custom_components.sms_gateway.providers import InboundMessage
-from tests.conftest import ALICE, BOB, RunningSimulator
-from tests.test_inbound import (
+from custom_components.sms_gateway.inbound import PUSH_PAUSES_PULL
+from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
+from tests.wire import (
     STRANGER,
+    add_automation,
+    device_of,
     infobip_inbound,
     inject,
     poll,
     post_infobip,
+    receive,
+    sms,
     webhook_url,
 )
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
-
-
-def device_of(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
-    """Return the device of an account."""
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, entry.entry_id), entry.entry_id
-    )
-    assert device is not None
-    return device
-
-
-async def add_automation(hass: HomeAssistant, device_id: str, **filters: str) -> list[ServiceCall]:
-    """Add an automation on the device trigger, with filters; return its recorded runs."""
-    calls = async_mock_service(hass, "test", "automation")
-    assert await async_setup_component(
-        hass,
-        automation.DOMAIN,
-        {
-            automation.DOMAIN: [
-                {
-                    "triggers": [
-                        {
-                            "trigger": "device",
-                            "domain": DOMAIN,
-                            "device_id": device_id,
-                            "type": "sms_received",
-                            **filters,
-                        }
-                    ],
-                    "actions": [
-                        {
-                            "action": "test.automation",
-                            # A dict renders as a dict: its strings stay strings.
-                            "data": {"trigger": "{{ trigger }}"},
-                        }
-                    ],
-                }
-            ]
-        },
-    )
-    await hass.async_block_till_done()
-    return calls
-
-
-async def receive(hass: HomeAssistant, entry: MockConfigEntry, *messages: InboundMessage) -> None:
-    """Hand messages to the account's dispatcher, as the webhook and the pull do."""
-    await entry.runtime_data.inbound.async_dispatch(list(messages))
-    await hass.async_block_till_done()
-
-
-def sms(message_id: str, sender: str = ALICE, text: str = "HOME now", **kw: Any) -> InboundMessage:
-    """Return a received message."""
-    return InboundMessage(message_id, sender.removeprefix("+"), text, **kw)
-
 
 # -- offer and capabilities --------------------------------------------------------------
 
@@ -348,7 +294,7 @@ async def test_trigger_fires_once_by_pull_and_push(
     simulator.state.accounts["infobip-demo"].forward_url = webhook_url(client, "infobip")
     await inject(http, simulator, message_id="p-2", deliver="both")
     await hass.async_block_till_done()
-    await poll(hass, freezer)
+    await poll(hass, freezer, PUSH_PAUSES_PULL + 61)  # a push pauses pulling for a day
     assert await post_infobip(client, infobip_inbound("p-2")) == 200
     await hass.async_block_till_done()
     assert [e.data["message_id"] for e in events] == ["p-1", "p-2"]
@@ -356,6 +302,6 @@ async def test_trigger_fires_once_by_pull_and_push(
 
     # An untrusted sender: bus event only.
     await inject(http, simulator, message_id="p-3", deliver="pull", **{"from": STRANGER[1:]})
-    await poll(hass, freezer)
+    await poll(hass, freezer, PUSH_PAUSES_PULL + 61)
     assert [(e.data["message_id"], e.data["trusted"]) for e in events][-1] == ("p-3", False)
     assert len(calls) == 2

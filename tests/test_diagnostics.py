@@ -1,26 +1,19 @@
 """Diagnostics: useful for a bug report, without credentials or phone numbers."""
 
-from collections.abc import Awaitable, Callable
 import json
-from pathlib import Path
 
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
-from syrupy.location import PyTestLocation
 
-from custom_components.sms_gateway.const import DOMAIN
 from simulator import demo
-from tests.conftest import ALICE, BOB, PROVIDERS, RunningSimulator
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import ALICE, BOB, PROVIDERS, MakeEntry, RunningSimulator
+from tests.wire import send
 
 SECRETS = (
     demo.INFOBIP_USERNAME,
@@ -29,20 +22,6 @@ SECRETS = (
     demo.VOIP_API_KEY,
     demo.VOIP_API_PASSWORD,
 )
-
-
-class SnapshotExtension(HomeAssistantSnapshotExtension):
-    """Keep the snapshots in tests/snapshots."""
-
-    @classmethod
-    def dirname(cls, *, test_location: PyTestLocation) -> str:
-        return str(Path(test_location.filepath).parent / "snapshots")
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Return the snapshot assertion, stored under tests/snapshots."""
-    return snapshot.use_extension(SnapshotExtension)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -58,13 +37,7 @@ async def test_diagnostics(
     if provider != "voip_communications":  # voip: the sender is one of the account's numbers
         options["sender"] = "Home"
     entry = await make_entry(provider, options=options)
-    await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": ["Alice"], "message": "Hello"},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
+    await send(hass, entry, "Alice")
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
     text = json.dumps(diagnostics)

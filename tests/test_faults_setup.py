@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import logging
 from typing import Any
 
@@ -24,7 +23,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
@@ -42,10 +40,9 @@ from custom_components.sms_gateway.providers import DeliveryStatus, SendResult, 
 from custom_components.sms_gateway.webhook import _async_handle_webhook
 from simulator import demo
 from tests.conftest import ALICE, PROVIDERS, RunningSimulator, provider_data, recipient_subentry
-from tests.outage import closed_port
+from tests.outage import advance, closed_port, our_timers
+from tests.wire import SIM_ACCOUNT, SIM_PROVIDER, legacy_services, refuse_credentials, send_results
 
-SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
-ACCOUNT = {"infobip": "infobip-demo", "sms365": "sms365-demo", "voip_communications": "voip-demo"}
 SECRETS = (
     demo.INFOBIP_PASSWORD,
     demo.SMS365_API_KEY,
@@ -53,7 +50,8 @@ SECRETS = (
     demo.VOIP_API_PASSWORD,
 )
 FOREVER = 1_000_000  # a fault's count: until the test removes it
-BALANCE_INTERVAL = timedelta(minutes=15)  # the default balance refresh
+HOUR = 3600  # seconds
+BALANCE_INTERVAL = 15 * 60  # seconds: the default balance refresh
 REPORT_PATHS = {"infobip": "/restapi/sms/1/reports", "sms365": "/api/status/get"}
 
 
@@ -93,42 +91,6 @@ def balance_entity(provider: str) -> str:
 
 def has_balance(provider: str) -> bool:
     return provider != "voip_communications"
-
-
-def our_timers(hass: HomeAssistant) -> list[Any]:
-    """Return the loop's live timers that belong to the integration."""
-    keys = ("sms_gateway", "DeliveryTracker", "DataUpdateCoordinator", "Debouncer", "Inbound")
-    return [
-        handle
-        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
-        if not handle.cancelled() and any(key in repr(handle) for key in keys)
-    ]
-
-
-def legacy_services(hass: HomeAssistant, provider: str) -> set[str]:
-    prefix = f"demo_{provider}"
-    return {n for n in hass.services.async_services_for_domain("notify") if n.startswith(prefix)}
-
-
-async def send(hass: HomeAssistant, entry: MockConfigEntry, message: str) -> dict[str, Any]:
-    """Send a text to Alice through the action and return the one result."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": [ALICE], "message": message},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    [result] = response["results"]  # type: ignore[misc]
-    return dict(result)
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    """Move time on and let every timer due run."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def texts(simulator: RunningSimulator) -> list[str]:
@@ -209,9 +171,9 @@ async def test_boot_without_internet_loads_queues_and_delivers_once(
     for secret in SECRETS:
         assert secret not in caplog.text
 
-    result = await send(hass, entry, "sent during the outage")
+    [result] = await send_results(hass, entry, ALICE, message="sent during the outage")
     assert result["status"] == "queued"
-    await advance(hass, freezer, timedelta(seconds=30))  # retried, still down
+    await advance(hass, freezer, 30)  # retried, still down
     assert texts(simulator) == []
 
     provider_is_back(entry, simulator)
@@ -229,7 +191,7 @@ async def test_boot_without_internet_loads_queues_and_delivers_once(
     if has_balance(provider):
         state = hass.states.get(balance_entity(provider))
         assert state is not None
-        assert float(state.state) == simulator.state.accounts[ACCOUNT[provider]].balance
+        assert float(state.state) == simulator.state.accounts[SIM_ACCOUNT[provider]].balance
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -265,7 +227,7 @@ async def test_boot_while_provider_fails_loads_and_refreshes_later(
     await advance(hass, freezer, BALANCE_INTERVAL)
     state = hass.states.get(balance_entity(provider))
     assert state is not None
-    assert float(state.state) == simulator.state.accounts[ACCOUNT[provider]].balance
+    assert float(state.state) == simulator.state.accounts[SIM_ACCOUNT[provider]].balance
     if provider == "sms365":
         # The Viber sender sensors come with the first balance.
         sender = hass.states.get("sensor.demo_sms365_viber_balance_demoviber")
@@ -331,13 +293,7 @@ async def test_refused_credentials_at_boot_still_stop_setup(
     hass: HomeAssistant, simulator: RunningSimulator, provider: str
 ) -> None:
     """Only refused credentials keep an account from loading: reauth, nothing left running."""
-    account = simulator.state.accounts[ACCOUNT[provider]]
-    if provider == "infobip":
-        account.password = "other"
-    elif provider == "sms365":
-        account.api_key = "other"
-    else:
-        account.api_password = "other"
+    refuse_credentials(simulator, provider)
     entry = add_entry(hass, simulator, provider)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -380,7 +336,7 @@ async def test_failed_setup_leaves_nothing_running(
     assert legacy_services(hass, provider) == set()
     # Nothing reaches the provider any more.
     count = len(simulator.state.requests)
-    await advance(hass, freezer, timedelta(hours=1))
+    await advance(hass, freezer, HOUR)
     assert len(simulator.state.requests) == count
 
 
@@ -410,7 +366,7 @@ async def test_failure_after_platforms_unloads_them(
     assert legacy_services(hass, provider) == set()
     assert not entry.update_listeners
     count = len(simulator.state.requests)
-    await advance(hass, freezer, timedelta(hours=1))
+    await advance(hass, freezer, HOUR)
     assert len(simulator.state.requests) == count
 
 
@@ -473,7 +429,7 @@ async def test_no_tracking_without_delivery_reports(
     await hass.async_block_till_done()
     tracker = entry.runtime_data.tracker
     for index in range(100):
-        result = await send(hass, entry, f"message {index}")
+        [result] = await send_results(hass, entry, ALICE, message=f"message {index}")
         assert result["status"] == "accepted"
     assert len(simulator.state.messages) == 100
     assert tracker.pending == {}
@@ -496,12 +452,12 @@ async def test_push_reports_that_never_come_are_forgotten(
     tracker = entry.runtime_data.tracker
     assert tracker.mode == "push"
     for index in range(3):
-        await send(hass, entry, f"message {index}")
+        await send_results(hass, entry, ALICE, message=f"message {index}")
     assert len(tracker.pending) == 3
 
-    await advance(hass, freezer, timedelta(hours=REPORT_WAIT_HOURS - 1))
+    await advance(hass, freezer, (REPORT_WAIT_HOURS - 1) * HOUR)
     assert len(tracker.pending) == 3  # still waiting within the bound
-    await advance(hass, freezer, timedelta(hours=2, seconds=1))
+    await advance(hass, freezer, 2 * HOUR + 1)
     assert tracker.pending == {}
     assert not [h for h in our_timers(hass) if "DeliveryTracker" in repr(h)]
     # Reports are never pulled in push mode.

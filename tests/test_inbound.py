@@ -1,97 +1,42 @@
 """Inbound SMS: webhook formats, pull mode, trust, exactly-once dispatch, the event entity."""
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import json
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateway.inbound import (
-    MAX_SEEN_IDS,
-    STORAGE_VERSION,
+    PUSH_PAUSES_PULL,
     normalize_sender,
     split_keyword,
 )
+from custom_components.sms_gateway.inbound_seen import MAX_SEEN_IDS, STORAGE_VERSION
 from custom_components.sms_gateway.providers import InboundMessage
-from tests.conftest import ALICE, BOB, RunningSimulator
+from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
+from tests.wire import (
+    STRANGER,
+    VOIP_NUMBER,
+    event_entity,
+    infobip_inbound,
+    inject,
+    poll,
+    post_infobip,
+    webhook_url,
+)
 
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
-
-STRANGER = "+306971234569"
 INBOX_REPORTS = "/restapi/sms/1/inbox/reports"
-VOIP_NUMBER = "17134567890"
-
-
-def event_entity(provider: str) -> str:
-    """Return the entity id of an account's "SMS received" event entity."""
-    return f"event.demo_{provider}_sms_received"
-
-
-def infobip_inbound(
-    message_id: str = "mo-1",
-    sender: str = "306971234561",
-    text: str = "HOME now",
-    **extra: Any,
-) -> dict[str, Any]:
-    """Return one received message as Infobip pushes or serves it."""
-    return {
-        "messageId": message_id,
-        "from": sender,
-        "to": "41793026727",
-        "text": text,
-        "cleanText": extra.pop("cleanText", ""),
-        "keyword": extra.pop("keyword", ""),
-        "receivedAt": "2025-05-01T10:20:30.000+0000",
-        "smsCount": 1,
-        **extra,
-    }
-
-
-async def post_infobip(
-    client: TestClient, *results: dict[str, Any], hook: str = "hook-infobip"
-) -> int:
-    """POST an Infobip forward to the webhook and return the status."""
-    response = await client.post(f"/api/webhook/{hook}", json={"results": list(results)})
-    return response.status
-
-
-async def inject(http: ClientSession, simulator: RunningSimulator, **data: Any) -> dict[str, Any]:
-    """Let a handset text the simulator (``/_sim/inbound``)."""
-    data.setdefault("provider", "infobip")
-    data.setdefault("from", ALICE.removeprefix("+"))
-    data.setdefault("text", "HOME now")
-    async with http.post(f"{simulator.url}/_sim/inbound", json=data) as response:
-        assert response.status == 201, await response.text()
-        answer: dict[str, Any] = await response.json()
-    await simulator.drain()
-    return answer
-
-
-async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 61) -> None:
-    """Move time on so that the pull timer runs, and wait for it."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def webhook_url(client: TestClient, provider: str) -> str:
-    """Return the real URL of an account's webhook on the test HTTP server."""
-    return str(client.make_url(f"/api/webhook/hook-{provider}"))
 
 
 def inbox_pulls(simulator: RunningSimulator) -> int:
@@ -451,6 +396,39 @@ async def test_pull_failure_is_quiet_and_loses_nothing(
     assert [e.data["message_id"] for e in events] == ["later"]
 
 
+async def test_a_push_pauses_pulling_for_a_day(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    http: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Push works: pulling would only take messages meant for other systems on the account.
+
+    Issue 13: the inbox is served once, account-wide; push is preferred. The
+    pause survives a restart and ends when pushes stop coming.
+    """
+    entry = await make_entry("infobip")
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    client = await hass_client_no_auth()
+    await poll(hass, freezer)
+    assert inbox_pulls(simulator) == 1  # no push yet: pulled
+    assert await post_infobip(client, infobip_inbound("pushed-1")) == 200
+    await hass.async_block_till_done()
+    # Someone else's message waits in the account's inbox.
+    await inject(http, simulator, message_id="for-another-system")
+    await poll(hass, freezer)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await poll(hass, freezer, PUSH_PAUSES_PULL - 3600)
+    assert inbox_pulls(simulator) == 1  # paused, across the restart
+    assert [m.id for m in simulator.state.inbox] == ["for-another-system"]
+
+    await poll(hass, freezer, 3600 + 61)  # no push for a day: pulling again
+    assert inbox_pulls(simulator) == 2
+    assert [e.data["message_id"] for e in events] == ["pushed-1", "for-another-system"]
+
+
 # -- exactly once ---------------------------------------------------------------------
 
 
@@ -470,7 +448,8 @@ async def test_push_and_pull_of_the_same_message_dispatch_once(
     assert sent["delivered_by"] == ["push", "pull"]
     await hass.async_block_till_done()
     assert len(events) == 1
-    await poll(hass, freezer)
+    # After a push the inbox is left alone for a day; then it is pulled again.
+    await poll(hass, freezer, PUSH_PAUSES_PULL + 61)
     assert inbox_pulls(simulator) == 1
     assert len(events) == 1
     assert simulator.state.inbox == []
@@ -511,8 +490,9 @@ async def test_seen_ids_survive_a_restart(
     assert await post_infobip(client, infobip_inbound("kept")) == 200
     await hass.async_block_till_done()
     key = f"sms_gateway.{entry.entry_id}.inbound"
-    # Recorded before it was dispatched.
-    assert hass_storage[key]["data"] == {"seen": ["kept"]}
+    # Recorded before it was dispatched (with the time of the push).
+    assert hass_storage[key]["data"]["seen"] == ["kept"]
+    assert hass_storage[key]["data"].keys() == {"seen", "last_push"}
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -520,7 +500,7 @@ async def test_seen_ids_survive_a_restart(
     assert await post_infobip(client, infobip_inbound("new")) == 200
     await hass.async_block_till_done()
     assert [e.data["message_id"] for e in events] == ["kept", "new"]
-    assert hass_storage[key]["data"] == {"seen": ["kept", "new"]}
+    assert hass_storage[key]["data"]["seen"] == ["kept", "new"]
 
 
 async def test_seen_ids_are_bounded(
@@ -541,9 +521,9 @@ async def test_seen_ids_are_bounded(
     await hass.async_block_till_done()
     inbound = entry.runtime_data.inbound
     # Only the most recent ones are kept.
-    assert len(inbound._seen) == MAX_SEEN_IDS
-    assert "old-9" not in inbound._seen
-    assert f"old-{MAX_SEEN_IDS + 9}" in inbound._seen
+    assert len(inbound.seen._seen) == MAX_SEEN_IDS
+    assert "old-9" not in inbound.seen._seen
+    assert f"old-{MAX_SEEN_IDS + 9}" in inbound.seen._seen
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
 
     assert await inbound.async_dispatch([InboundMessage("old-9", ALICE, "again")]) == 1

@@ -10,8 +10,6 @@
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 import itertools
 import json
 import logging
@@ -24,21 +22,19 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import (
-    DOMAIN,
     EVENT_DELIVERY_REPORT,
     EVENT_MESSAGE_RECEIVED,
 )
-from custom_components.sms_gateway.inbound import WRITE_INTERVAL
+from custom_components.sms_gateway.inbound_seen import WRITE_INTERVAL
 from custom_components.sms_gateway.providers import InboundMessage
 from simulator import demo
-from tests.conftest import ALICE, BOB, RunningSimulator
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
+from tests.outage import advance
+from tests.wire import inject, send_results
 
 ALICE_DIGITS = ALICE.removeprefix("+")
 SECRET_TEXT = "DISARM 4711"
@@ -76,13 +72,6 @@ async def serve_once(
         assert response.status == 201, await response.text()
 
 
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move time on and let every timer due run."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 def warnings_about(caplog: pytest.LogCaptureFixture, provider_id: str) -> list[str]:
     """Return the WARNING lines that name a provider id."""
     return [
@@ -101,21 +90,6 @@ def assert_no_secrets(caplog: pytest.LogCaptureFixture) -> None:
         assert SECRET_TEXT not in message
         assert ALICE_DIGITS not in message
         assert "41793026727" not in message
-
-
-async def send(hass: HomeAssistant, entry: MockConfigEntry, *targets: str) -> list[Any]:
-    """Send a text through the action; return its per-recipient results."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": list(targets), "message": "Hello"},
-        blocking=True,
-        return_response=True,
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    results: list[Any] = response["results"]  # type: ignore[assignment]
-    return results
 
 
 # -- pull: one bad entry ----------------------------------------------------------------
@@ -191,12 +165,7 @@ async def test_pull_of_a_real_message_beside_a_bad_one(
     """A handset texts the simulator; the inbox answer also carries a bad entry."""
     await make_entry("infobip")
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    async with http.post(
-        f"{simulator.url}/_sim/inbound",
-        json={"provider": "infobip", "from": ALICE_DIGITS, "text": "HOME", "message_id": "real-1"},
-    ) as response:
-        assert response.status == 201, await response.text()
-    await simulator.drain()
+    await inject(http, simulator, text="HOME", message_id="real-1")
     # Take what the simulator would serve, and add a withheld sender to it.
     async with http.get(
         f"{simulator.url}/restapi/sms/1/inbox/reports",
@@ -234,7 +203,7 @@ async def test_infobip_report_poll_keeps_good_reports_beside_a_bad_one(
 ) -> None:
     entry = await make_entry("infobip")
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    [alice, bob] = await send(hass, entry, ALICE, BOB)
+    [alice, bob] = await send_results(hass, entry, ALICE, BOB)
     delivered = {
         "groupId": 3,
         "groupName": "DELIVERED",
@@ -278,7 +247,7 @@ async def test_sms365_report_poll_skips_a_bad_entry_with_a_warning(
 ) -> None:
     entry = await make_entry("sms365")
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    [alice] = await send(hass, entry, ALICE)
+    [alice] = await send_results(hass, entry, ALICE)
     batch = {
         "status": 1,
         "error": 0,
@@ -347,7 +316,7 @@ async def test_sms365_report_callback_still_accepts_get(
     entry = await make_entry("sms365")
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     inbound = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    [alice] = await send(hass, entry, ALICE)
+    [alice] = await send_results(hass, entry, ALICE)
     client = await hass_client_no_auth()
     response = await client.get(
         "/api/webhook/hook-sms365",
@@ -380,7 +349,7 @@ class SlowDisk:
     """
 
     def __init__(self, entry: MockConfigEntry) -> None:
-        self.store = entry.runtime_data.inbound._store
+        self.store = entry.runtime_data.inbound.seen._store
         self.real_save = self.store.async_save
         self.release = asyncio.Event()
         self.writes: list[list[str]] = []
@@ -473,7 +442,7 @@ async def test_store_writes_are_spaced_under_a_steady_stream(
     """
     entry = await make_entry("voip_communications")
     inbound = entry.runtime_data.inbound
-    store = inbound._store
+    store = inbound.seen._store
     real_save = store.async_save
     starts: list[float] = []
 

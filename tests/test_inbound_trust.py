@@ -8,7 +8,6 @@
   restarts and clock steps too.
 """
 
-from collections.abc import Awaitable, Callable
 import json
 import logging
 from typing import Any
@@ -29,13 +28,13 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import DOMAIN, EVENT_MESSAGE_RECEIVED
-from custom_components.sms_gateway.inbound import REPEAT_WINDOW, strip_passphrase
+from custom_components.sms_gateway.inbound import strip_passphrase
+from custom_components.sms_gateway.inbound_seen import REPEAT_WINDOW
 from custom_components.sms_gateway.providers import InboundMessage
-from tests.conftest import ALICE, RunningSimulator
+from tests.conftest import ALICE, MakeEntry, RunningSimulator
 from tests.outage import advance
+from tests.wire import STRANGER, receive
 
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
-STRANGER = "+306971234569"
 PASSPHRASE = "Tulip"
 VOIP_HOOK = "/api/webhook/hook-voip_communications"
 # A voip reply with neither id nor time: only sender, number and text.
@@ -57,12 +56,6 @@ async def add_automation(hass: HomeAssistant, entry: MockConfigEntry) -> list[Se
     )
     await hass.async_block_till_done()
     return calls
-
-
-async def receive(hass: HomeAssistant, entry: MockConfigEntry, *messages: InboundMessage) -> None:
-    """Hand messages to the account's dispatcher, as the webhook and the pull do."""
-    await entry.runtime_data.inbound.async_dispatch(list(messages))
-    await hass.async_block_till_done()
 
 
 # -- the passphrase ------------------------------------------------------------------------

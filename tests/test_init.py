@@ -1,18 +1,26 @@
 """Setting up, unloading and reloading an account."""
 
-from collections.abc import Awaitable, Callable
-
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+import pytest
 
-from tests.conftest import RunningSimulator
+from custom_components.sms_gateway.const import DOMAIN
+from tests.conftest import ALICE, PROVIDERS, MakeEntry, RunningSimulator
+from tests.outage import advance, our_timers
+from tests.wire import legacy_services, refuse_credentials, send
 
 
 async def test_setup_unload_voip(
     hass: HomeAssistant,
     simulator: RunningSimulator,
-    make_entry: Callable[..., Awaitable[MockConfigEntry]],
+    make_entry: MakeEntry,
 ) -> None:
     entry = await make_entry("voip_communications")
     assert entry.state is ConfigEntryState.LOADED
@@ -28,25 +36,6 @@ async def test_setup_unload_voip(
 
 # -- per provider: setup, device, failures, unload and reload -------------------------
 
-from datetime import timedelta  # noqa: E402
-from typing import Any  # noqa: E402
-
-from freezegun.api import FrozenDateTimeFactory  # noqa: E402
-from homeassistant.const import STATE_UNAVAILABLE  # noqa: E402
-from homeassistant.helpers import (  # noqa: E402
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
-import pytest  # noqa: E402
-from pytest_homeassistant_custom_component.common import async_fire_time_changed  # noqa: E402
-
-from custom_components.sms_gateway.const import DOMAIN  # noqa: E402
-from tests.conftest import ALICE, PROVIDERS  # noqa: E402
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
-SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
-ACCOUNT = {"infobip": "infobip-demo", "sms365": "sms365-demo", "voip_communications": "voip-demo"}
 MANUFACTURER = {
     "infobip": "Infobip-compatible SMS API",
     "sms365": "sms365.gr",
@@ -57,35 +46,6 @@ LEGACY = {
     "sms365": {"", "_flash", "_viber"},
     "voip_communications": {""},
 }
-
-
-def our_timers(hass: HomeAssistant) -> list[Any]:
-    """Return the loop's live timers that belong to the integration."""
-    keys = ("sms_gateway", "DeliveryTracker", "DataUpdateCoordinator", "Debouncer", "Inbound")
-    return [
-        handle
-        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
-        if not handle.cancelled() and any(key in repr(handle) for key in keys)
-    ]
-
-
-def legacy_services(hass: HomeAssistant, provider: str) -> set[str]:
-    prefix = f"demo_{provider}"
-    return {
-        name[len(prefix) :]
-        for name in hass.services.async_services_for_domain("notify")
-        if name.startswith(prefix)
-    }
-
-
-async def send(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": [ALICE], "message": "Hello"},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -153,13 +113,7 @@ async def test_two_accounts_two_devices(
 async def test_setup_auth_failed_starts_reauth(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
 ) -> None:
-    account = simulator.state.accounts[ACCOUNT[provider]]
-    if provider == "infobip":
-        account.password = "other"
-    elif provider == "sms365":
-        account.api_key = "other"
-    else:
-        account.api_password = "other"
+    refuse_credentials(simulator, provider)
     entry = await make_entry(provider, setup=False)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -217,9 +171,7 @@ async def test_unload_leaves_nothing_behind(
 
     # Nothing more reaches the provider.
     count = len(simulator.state.requests)
-    freezer.tick(timedelta(hours=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await advance(hass, freezer, 3600)
     assert len(simulator.state.requests) == count
 
     assert await hass.config_entries.async_remove(entry.entry_id)
@@ -288,7 +240,7 @@ async def test_options_change_reloads(
 async def test_same_title_does_not_take_over_legacy_notify_services(
     hass: HomeAssistant,
     simulator: RunningSimulator,
-    make_entry: Callable[..., Awaitable[MockConfigEntry]],
+    make_entry: MakeEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Two accounts titled alike: the second gets no notify.<title>, the first keeps it."""

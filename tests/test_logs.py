@@ -1,8 +1,6 @@
 """No credential ever reaches the log, whatever happens."""
 
-from collections.abc import Awaitable, Callable
 import contextlib
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -10,16 +8,11 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
 
-from custom_components.sms_gateway.const import DOMAIN
 from simulator import demo
-from tests.conftest import ALICE, PROVIDERS, RunningSimulator
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import PROVIDERS, MakeEntry, RunningSimulator
+from tests.outage import advance
+from tests.wire import SIM_ACCOUNT, SIM_PROVIDER, send
 
 CREDENTIALS = (
     demo.INFOBIP_PASSWORD,
@@ -27,8 +20,6 @@ CREDENTIALS = (
     demo.VOIP_API_KEY,
     demo.VOIP_API_PASSWORD,
 )
-ACCOUNT = {"infobip": "infobip-demo", "sms365": "sms365-demo", "voip_communications": "voip-demo"}
-SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
 # The simulator's own server-side loggers: what a provider would log, not us.
 FOREIGN = ("aiohttp.access", "simulator")
 
@@ -47,22 +38,6 @@ def leaked(caplog: pytest.LogCaptureFixture) -> list[str]:
         if any(secret in text for secret in CREDENTIALS):
             found.append(text)
     return found
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def send(hass: HomeAssistant, entry: MockConfigEntry, target: str = ALICE) -> None:
-    await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": [target], "message": "Hello"},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -95,7 +70,7 @@ async def test_no_credentials_in_logs(
     simulator.state.add_fault(kind="status", provider=SIM_PROVIDER[provider], status=401)
     with pytest.raises(HomeAssistantError):
         await send(hass, entry)
-    account = simulator.state.accounts[ACCOUNT[provider]]
+    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
     account.password = account.api_key = account.api_password = "changed"
     await advance(hass, freezer, 15 * 60)
     assert await hass.config_entries.async_reload(entry.entry_id) is False

@@ -1,13 +1,12 @@
 """Notify entities (one per saved recipient) and the legacy notify services."""
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -17,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateway import notify as sms_notify
 from simulator.demo import VOIP_NUMBER
-from tests.conftest import ALICE, BOB, PROVIDERS, RunningSimulator
+from tests.conftest import ALICE, BOB, PROVIDERS, MakeEntry, RunningSimulator, SnapshotEntities
 from tests.wire import (
     SIM_ACCOUNT,
     SIM_PROVIDER,
@@ -27,8 +26,6 @@ from tests.wire import (
     sent_sender,
     sent_text,
 )
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
 
 GOOD_SENDER = {"infobip": "Home", "sms365": "Home", "voip_communications": VOIP_NUMBER}
 # Legacy notify services each provider offers (besides the text one).
@@ -48,6 +45,14 @@ def account_services(hass: HomeAssistant, provider: str) -> list[str]:
 
 
 # -- notify entities --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_entities_snapshot(
+    simulator: RunningSimulator, snapshot_entities: SnapshotEntities, provider: str
+) -> None:
+    """Each saved recipient's notify entity: registry entry and state."""
+    await snapshot_entities(provider, Platform.NOTIFY)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 import logging
 import time
@@ -36,23 +36,13 @@ from custom_components.sms_gateway.outbox import (
     core as outbox_core,
 )
 from simulator import app as simulator_app
-from simulator.state import Message, RecordedRequest
-from tests.conftest import ALICE, BOB, RunningSimulator
+from simulator.state import Message
+from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
 from tests.outage import advance, refuse_connections
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.wire import SIM_PROVIDER as SIM, sends as send_requests
 
 DOMAIN = "sms_gateway"
 EVENT = "sms_gateway_delivery_report"
-SEND_PATHS = (
-    "/restapi/sms/1/text/advanced",
-    "/api/sms/send",
-    "/api/sms/bulk",
-    "/api/viber/send",
-    "/api/viber/bulk",
-    "/api-v2/index.php/sms/send",
-)
-SIM = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
 FOREVER = 10**6  # a fault count that outlasts any test
 
 
@@ -63,15 +53,6 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def send_requests(simulator: RunningSimulator) -> list[RecordedRequest]:
-    """Return the send requests the simulator got (not balance checks or polls)."""
-    return [
-        r
-        for r in simulator.state.requests
-        if r.path in SEND_PATHS and r.method == "POST" and (r.json or r.form)
-    ]
 
 
 def accepted(simulator: RunningSimulator) -> list[Message]:

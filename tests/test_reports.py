@@ -1,7 +1,5 @@
 """Delivery reports: polled while messages are pending, or pushed to the webhook."""
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 import json
 from typing import Any
 
@@ -11,9 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -24,9 +20,9 @@ from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT
 from custom_components.sms_gateway.providers import DeliveryStatus
 from custom_components.sms_gateway.reports import LastDelivery
 from simulator.core import finalize
-from tests.conftest import ALICE, BOB, RunningSimulator
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
+from tests.outage import advance
+from tests.wire import send_results
 
 # Paths of the pull APIs for delivery reports.
 REPORT_PATHS = {"infobip": "/restapi/sms/1/reports", "sms365": "/api/status/get"}
@@ -34,31 +30,9 @@ UNDELIVERABLE = "+306971234560"  # ends in 0: the simulator says undeliverable
 EXPIRES = "+306971234569"  # ends in 9: expired
 
 
-async def send(hass: HomeAssistant, entry: MockConfigEntry, *targets: str) -> list[Any]:
-    """Send a text through the action and return its per-recipient results."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": list(targets), "message": "Hello"},
-        blocking=True,
-        return_response=True,
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    results: list[Any] = response["results"]  # type: ignore[assignment]
-    return results
-
-
 def report_requests(simulator: RunningSimulator, provider: str) -> int:
     """Count the pull requests for delivery reports the simulator received."""
     return sum(r.path == REPORT_PATHS[provider] for r in simulator.state.requests)
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move time on and let every timer due run."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def status_entity(provider: str) -> str:
@@ -79,7 +53,7 @@ async def test_poll_until_delivered(
     entry = await make_entry(provider)
     assert entry.runtime_data.tracker.mode == "poll"
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    [result] = await send(hass, entry, ALICE)
+    [result] = await send_results(hass, entry, ALICE)
     state = hass.states.get(status_entity(provider))
     assert state is not None
     assert state.state == "accepted"
@@ -128,7 +102,7 @@ async def test_poll_undeliverable(
 ) -> None:
     entry = await make_entry(provider)
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    [result] = await send(hass, entry, UNDELIVERABLE)
+    [result] = await send_results(hass, entry, UNDELIVERABLE)
     await advance(hass, freezer, 30)
     state = hass.states.get(status_entity(provider))
     assert state is not None
@@ -155,7 +129,7 @@ async def test_poll_several_reports_one_event_each(
 ) -> None:
     entry = await make_entry("infobip")
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    results = await send(hass, entry, ALICE, UNDELIVERABLE, EXPIRES)
+    results = await send_results(hass, entry, ALICE, UNDELIVERABLE, EXPIRES)
     assert len(entry.runtime_data.tracker.pending) == 3
     await advance(hass, freezer, 30)
     assert sorted((e.data["to"], e.data["status"]) for e in events) == sorted(
@@ -177,7 +151,7 @@ async def test_poll_waits_while_reports_are_late(
     """A poll that finds nothing keeps polling; a failed poll too."""
     entry = await make_entry("infobip")
     simulator.state.report_delay = 3600  # the report is not ready yet
-    await send(hass, entry, ALICE)
+    await send_results(hass, entry, ALICE)
     await advance(hass, freezer, 30)
     assert report_requests(simulator, "infobip") == 1
     simulator.state.add_fault(kind="status", provider="infobip", path="/sms/1/reports", status=503)
@@ -210,7 +184,7 @@ async def test_status_the_document_does_not_list_keeps_waiting(
     """sms365 status/get values beyond d/f/s: pending, polled on, counted in diagnostics."""
     entry = await make_entry("sms365")
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    [result] = await send(hass, entry, ALICE)
+    [result] = await send_results(hass, entry, ALICE)
     message = simulator.state.messages[result["message_id"]]
     message.extra["status_letter"] = "q"
     await advance(hass, freezer, 30)
@@ -267,7 +241,7 @@ async def test_voip_has_no_delivery_reports(
     entry = await make_entry("voip_communications")
     assert entry.runtime_data.tracker.mode == "none"
     assert entry.runtime_data.tracker.notify_url is None
-    [result] = await send(hass, entry, ALICE)
+    [result] = await send_results(hass, entry, ALICE)
     state = hass.states.get(status_entity("voip_communications"))
     assert state is not None
     assert state.state == result["status"]
@@ -283,7 +257,7 @@ async def test_report_mode_poll_option_ignores_external_url(
     entry = await make_entry("infobip", options={"report_mode": "poll"})
     assert entry.runtime_data.tracker.mode == "poll"
     assert entry.runtime_data.tracker.notify_url is None
-    await send(hass, entry, ALICE)
+    await send_results(hass, entry, ALICE)
     [request] = [r for r in simulator.state.requests if r.method == "POST"]
     assert "notifyUrl" not in request.body
 
@@ -334,7 +308,7 @@ async def test_push_reports_end_to_end(
     assert tracker.notify_url == hook_url
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
 
-    [ok] = await send(hass, entry, ALICE)
+    [ok] = await send_results(hass, entry, ALICE)
     [sent] = [r for r in simulator.state.requests if r.path.endswith(("/advanced", "/send"))]
     if provider == "infobip":
         assert [m["notifyUrl"] for m in sent.json["messages"]] == [hook_url]
@@ -351,7 +325,7 @@ async def test_push_reports_end_to_end(
     assert state.attributes["message_id"] == ok["message_id"]
     assert state.attributes["recipient"] == ALICE
 
-    [bad] = await send(hass, entry, UNDELIVERABLE)
+    [bad] = await send_results(hass, entry, UNDELIVERABLE)
     await simulator.drain()
     await hass.async_block_till_done()
     state = hass.states.get(status_entity(provider))
@@ -381,7 +355,7 @@ async def test_push_mode_polls_what_no_callback_covers(
     assert tracker.mode == "push"
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
 
-    bulk = await send(hass, entry, ALICE, BOB)
+    bulk = await send_results(hass, entry, ALICE, BOB)
     [sent] = [r for r in simulator.state.requests if r.path == "/api/sms/bulk"]
     assert sent.form is not None
     assert "callback" not in sent.form
@@ -437,8 +411,8 @@ async def test_push_mode_pull_leaves_pushed_reports_to_their_push(
     tracker = entry.runtime_data.tracker
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     simulator.state.report_delay = 10.0  # reports come later than the sends
-    bulk = await send(hass, entry, ALICE, BOB)
-    [single] = await send(hass, entry, UNDELIVERABLE)
+    bulk = await send_results(hass, entry, ALICE, BOB)
+    [single] = await send_results(hass, entry, UNDELIVERABLE)
     pushed = tracker.pending[single["message_id"]]
     assert pushed.pushed
     assert not tracker.pending[bulk[0]["message_id"]].pushed
@@ -698,7 +672,7 @@ async def test_webhook_pending_report_keeps_waiting(
     """A report that is not final yet updates the status; the message stays pending."""
     entry = await make_entry("infobip")
     simulator.state.report_delay = 3600  # the final report comes much later
-    [result] = await send(hass, entry, ALICE)
+    [result] = await send_results(hass, entry, ALICE)
     report = {
         **INFOBIP_DOC_REPORT["results"][0],
         "messageId": result["message_id"],
@@ -727,7 +701,7 @@ async def test_webhook_late_pending_report_is_ignored(
 ) -> None:
     """Reports can arrive out of order: a "pending" after "delivered" changes nothing."""
     entry = await make_entry("infobip")
-    [result] = await send(hass, entry, ALICE)
+    [result] = await send_results(hass, entry, ALICE)
     await simulator.drain()
     await hass.async_block_till_done()
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)

@@ -1,6 +1,5 @@
 """Secrets stay secret (titles, diagnostics); a removed account leaves nothing behind."""
 
-from collections.abc import Awaitable, Callable
 import hashlib
 import json
 from typing import Any
@@ -11,7 +10,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import slugify
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -19,9 +17,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import DOMAIN
 from simulator import demo
-from tests.conftest import ALICE, BOB, PROVIDERS, RunningSimulator, provider_data
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import ALICE, BOB, PROVIDERS, MakeEntry, RunningSimulator, provider_data
+from tests.wire import send
 
 SMS365_DIGEST = hashlib.sha256(demo.SMS365_API_KEY.encode()).hexdigest()[:16]
 # Everything that identifies an account to its provider: never shown to people.
@@ -168,13 +165,7 @@ async def test_remove_entry_leaves_nothing_behind(
 
     # An outage: the message waits in the outbox, which is stored.
     simulator.state.add_fault(kind="status", provider="infobip", status=503, count=100)
-    await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": ["Alice"], "message": "Hello"},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
+    await send(hass, entry, "Alice")
     await entry.runtime_data.outbox.async_flush()
     assert f"{DOMAIN}.{entry.entry_id}.outbox" in hass_storage
 

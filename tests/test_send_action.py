@@ -1,6 +1,5 @@
 """The sms_gateway.send_message action, end to end against the provider simulator."""
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 import json
@@ -17,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateway.providers import InvalidRequestError, VoipCommunicationsClient
 from simulator.demo import VOIP_NUMBER
-from tests.conftest import ALICE, BOB, PROVIDERS, RunningSimulator
+from tests.conftest import ALICE, BOB, PROVIDERS, MakeEntry, RunningSimulator
 from tests.wire import (
     INFOBIP_SEND,
     SIM_ACCOUNT,
@@ -33,8 +32,6 @@ from tests.wire import (
     sent_text,
 )
 
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
-
 DOMAIN = "sms_gateway"
 SERVICE = "send_message"
 CAROL = "+306971234563"
@@ -48,11 +45,15 @@ TOO_LONG = "y" * 1600  # 11 GSM-7 segments
 
 
 async def send(
-    hass: HomeAssistant, data: dict[str, Any], *, response: bool = False
+    hass: HomeAssistant, entry: MockConfigEntry, *, response: bool = False, **data: Any
 ) -> dict[str, Any] | None:
-    """Call the action, blocking."""
+    """Call the action for an account, blocking; ask for the response or not."""
     return await hass.services.async_call(
-        DOMAIN, SERVICE, data, blocking=True, return_response=response
+        DOMAIN,
+        SERVICE,
+        {"config_entry_id": entry.entry_id, **data},
+        blocking=True,
+        return_response=response,
     )
 
 
@@ -66,13 +67,7 @@ async def test_batch_to_names_national_and_e164_numbers(
     """A saved name, a national number and an E.164 number go out in one request."""
     entry = await make_entry(provider)
     result = await send(
-        hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["alice", "6971234562", CAROL],
-            "message": "Door open",
-        },
-        response=True,
+        hass, entry, target=["alice", "6971234562", CAROL], message="Door open", response=True
     )
     requests = sends(simulator)
     assert len(requests) == 1
@@ -133,11 +128,9 @@ async def test_duplicate_targets_collapse(
     entry = await make_entry(provider)
     result = await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["Alice", "ALICE", ALICE, "6971234561", "0030 697 123 4561", " alice "],
-            "message": "Once",
-        },
+        entry,
+        target=["Alice", "ALICE", ALICE, "6971234561", "0030 697 123 4561", " alice "],
+        message="Once",
         response=True,
     )
     assert result is not None
@@ -156,21 +149,9 @@ async def test_segments_and_encoding(
 ) -> None:
     """A 161+ character text is two GSM-7 segments; Greek is UCS-2."""
     entry = await make_entry(provider)
-    long_result = await send(
-        hass,
-        {"config_entry_id": entry.entry_id, "target": "Bob", "message": TWO_SEGMENTS},
-        response=True,
-    )
-    greek_result = await send(
-        hass,
-        {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": GREEK},
-        response=True,
-    )
-    greek_long = await send(
-        hass,
-        {"config_entry_id": entry.entry_id, "target": "Alice", "message": GREEK * 6},
-        response=True,
-    )
+    long_result = await send(hass, entry, target="Bob", message=TWO_SEGMENTS, response=True)
+    greek_result = await send(hass, entry, target=["Alice", "Bob"], message=GREEK, response=True)
+    greek_long = await send(hass, entry, target="Alice", message=GREEK * 6, response=True)
     assert long_result is not None
     assert greek_result is not None
     assert greek_long is not None
@@ -203,13 +184,11 @@ async def test_title_and_sender_from_call(
     sender = {"infobip": "Alarm", "sms365": "Alarm", "voip_communications": VOIP_NUMBER}
     await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["Alice", "Bob"],
-            "title": " Alarm ",
-            "message": "Door open",
-            "sender": sender[provider],
-        },
+        entry,
+        target=["Alice", "Bob"],
+        title=" Alarm ",
+        message="Door open",
+        sender=sender[provider],
     )
     (request,) = sends(simulator)
     assert sent_text(request) == "Alarm\nDoor open"
@@ -225,7 +204,7 @@ async def test_default_sender_from_options(
 ) -> None:
     """Without a sender in the call, the options' default sender is used."""
     entry = await make_entry(provider, options={"sender": GOOD_SENDER[provider]})
-    await send(hass, {"config_entry_id": entry.entry_id, "target": "Bob", "message": "Hi"})
+    await send(hass, entry, target="Bob", message="Hi")
     (request,) = sends(simulator)
     if provider == "infobip":
         assert request.json["messages"][0]["from"] == "Home"
@@ -245,12 +224,10 @@ async def test_scheduled_send(
     when = (dt_util.utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
     result = await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["Alice", "Bob"],
-            "message": "Later",
-            "send_at": when.isoformat(),
-        },
+        entry,
+        target=["Alice", "Bob"],
+        message="Later",
+        send_at=when.isoformat(),
         response=True,
     )
     assert result is not None
@@ -274,15 +251,7 @@ async def test_naive_send_at_is_local_time(
     await hass.config.async_set_time_zone("Europe/Athens")
     entry = await make_entry("voip_communications")
     year = dt_util.now().year + 1
-    await send(
-        hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": "Alice",
-            "message": "Later",
-            "send_at": f"{year}-07-01 12:00:00",
-        },
-    )
+    await send(hass, entry, target="Alice", message="Later", send_at=f"{year}-07-01 12:00:00")
     (request,) = sends(simulator)
     # Athens is UTC+3 in summer.
     assert form(request)["delivery_date"] == f"{year}-07-01T09:00:00+00:00"
@@ -303,15 +272,7 @@ async def test_send_at_in_the_past(
 ) -> None:
     entry = await make_entry(provider)
     with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Alice",
-                "message": "Late",
-                "send_at": send_at,
-            },
-        )
+        await send(hass, entry, target="Alice", message="Late", send_at=send_at)
     assert err.value.translation_key == "send_at_in_past"
     assert sends(simulator) == []
 
@@ -325,14 +286,7 @@ async def test_flash(
 ) -> None:
     entry = await make_entry(provider)
     result = await send(
-        hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["Alice", "Bob"],
-            "message": "Flash!",
-            "channel": "flash",
-        },
-        response=True,
+        hass, entry, target=["Alice", "Bob"], message="Flash!", channel="flash", response=True
     )
     assert result is not None
     assert {i["channel"] for i in result["results"]} == {"flash"}
@@ -350,15 +304,7 @@ async def test_flash_not_supported(
 ) -> None:
     entry = await make_entry("voip_communications")
     with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Alice",
-                "message": "Flash!",
-                "channel": "flash",
-            },
-        )
+        await send(hass, entry, target="Alice", message="Flash!", channel="flash")
     assert err.value.translation_key == "flash_not_supported"
     assert err.value.translation_placeholders == {"provider": "Demo voip_communications"}
     assert sends(simulator) == []
@@ -371,17 +317,15 @@ async def test_viber_sms365_single(
     entry = await make_entry("sms365")
     result = await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": "Alice",
-            "message": "Sale today",
-            "channel": "viber",
-            "sender": "DemoViber",
-            "image_url": "https://example.com/sale.png",
-            "button_text": "Open",
-            "button_url": "https://example.com/sale",
-            "validity": 3600,
-        },
+        entry,
+        target="Alice",
+        message="Sale today",
+        channel="viber",
+        sender="DemoViber",
+        image_url="https://example.com/sale.png",
+        button_text="Open",
+        button_url="https://example.com/sale",
+        validity=3600,
         response=True,
     )
     assert result is not None
@@ -414,14 +358,12 @@ async def test_viber_sms365_bulk_without_fallback(
     entry = await make_entry("sms365")
     result = await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["Alice", "Bob"],
-            "message": "Hello",
-            "channel": "viber",
-            "sender": "DemoViber",
-            "sms_fallback": False,
-        },
+        entry,
+        target=["Alice", "Bob"],
+        message="Hello",
+        channel="viber",
+        sender="DemoViber",
+        sms_fallback=False,
         response=True,
     )
     assert result is not None
@@ -440,10 +382,7 @@ async def test_viber_uses_the_approved_viber_sender_by_default(
 ) -> None:
     """Without a sender, Viber goes out from the account's approved Viber sender id."""
     entry = await make_entry("sms365", options={"sender": "Home"})
-    await send(
-        hass,
-        {"config_entry_id": entry.entry_id, "target": "Bob", "message": "Hi", "channel": "viber"},
-    )
+    await send(hass, entry, target="Bob", message="Hi", channel="viber")
     (request,) = sends(simulator)
     assert form(request)["from"] == "DemoViber"
 
@@ -455,14 +394,12 @@ async def test_viber_image_only(
     entry = await make_entry("sms365")
     await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": "Bob",
-            "message": "",
-            "channel": "viber",
-            "sender": "DemoViber",
-            "image_url": "https://example.com/cat.png",
-        },
+        entry,
+        target="Bob",
+        message="",
+        channel="viber",
+        sender="DemoViber",
+        image_url="https://example.com/cat.png",
     )
     (request,) = sends(simulator)
     fields = form(request)
@@ -493,16 +430,7 @@ async def test_viber_sms365_refused_before_sending(
 ) -> None:
     entry = await make_entry("sms365")
     with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Bob",
-                "message": "Hello",
-                "channel": "viber",
-                **extra,
-            },
-        )
+        await send(hass, entry, target="Bob", message="Hello", channel="viber", **extra)
     assert err.value.translation_key == key
     assert sends(simulator) == []
 
@@ -515,13 +443,11 @@ async def test_viber_falls_back_to_sms(
     entry = await make_entry(provider)
     result = await send(
         hass,
-        {
-            "config_entry_id": entry.entry_id,
-            "target": ["Alice", "Bob"],
-            "message": "Hello",
-            "channel": "viber",
-            "image_url": "https://example.com/cat.png",
-        },
+        entry,
+        target=["Alice", "Bob"],
+        message="Hello",
+        channel="viber",
+        image_url="https://example.com/cat.png",
         response=True,
     )
     assert result is not None
@@ -540,14 +466,7 @@ async def test_viber_not_supported_without_fallback(
     entry = await make_entry(provider)
     with pytest.raises(ServiceValidationError) as err:
         await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Alice",
-                "message": "Hello",
-                "channel": "viber",
-                "sms_fallback": False,
-            },
+            hass, entry, target="Alice", message="Hello", channel="viber", sms_fallback=False
         )
     assert err.value.translation_key == "viber_not_supported"
     assert err.value.translation_placeholders == {"provider": f"Demo {provider}"}
@@ -589,9 +508,8 @@ async def test_user_errors(
     placeholders: dict[str, str] | None,
 ) -> None:
     entry = await make_entry(provider)
-    data = {"config_entry_id": entry.entry_id, "target": "Alice", "message": "Hi", **fields}
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, data)
+        await send(hass, entry, **{"target": "Alice", "message": "Hi", **fields})
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == key
     if placeholders is not None:
@@ -607,15 +525,12 @@ async def test_number_needs_country(
     hass.config.country = None
     entry = await make_entry(provider, options={"default_country": None})
     with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass,
-            {"config_entry_id": entry.entry_id, "target": ["Bob", "6971234561"], "message": "x"},
-        )
+        await send(hass, entry, target=["Bob", "6971234561"], message="x")
     assert err.value.translation_key == "number_needs_country"
     assert err.value.translation_placeholders == {"number": "6971234561"}
     assert sends(simulator) == []
     # Saved names and E.164 numbers still work.
-    await send(hass, {"config_entry_id": entry.entry_id, "target": ["Bob", CAROL], "message": "x"})
+    await send(hass, entry, target=["Bob", CAROL], message="x")
     (request,) = sends(simulator)
     assert sent_numbers(request) == ["306971234562", "306971234563"]
 
@@ -626,7 +541,7 @@ async def test_country_from_home_assistant(
     """Without a default country in the options, Home Assistant's country applies."""
     hass.config.country = "CY"
     entry = await make_entry("infobip", options={"default_country": None})
-    await send(hass, {"config_entry_id": entry.entry_id, "target": "96123456", "message": "x"})
+    await send(hass, entry, target="96123456", message="x")
     (request,) = sends(simulator)
     assert sent_numbers(request) == ["35796123456"]
 
@@ -650,15 +565,7 @@ async def test_invalid_sender(
 ) -> None:
     entry = await make_entry(provider)
     with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Alice",
-                "message": "x",
-                "sender": sender,
-            },
-        )
+        await send(hass, entry, target="Alice", message="x", sender=sender)
     assert err.value.translation_key == "invalid_sender"
     assert err.value.translation_placeholders is not None
     assert err.value.translation_placeholders["sender"] == sender
@@ -670,7 +577,7 @@ async def test_invalid_default_sender(
 ) -> None:
     entry = await make_entry("infobip", options={"sender": "X"})
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert err.value.translation_key == "invalid_sender"
     assert sends(simulator) == []
 
@@ -681,15 +588,7 @@ async def test_voip_sender_not_the_accounts_number(
     """A well-formed number that is not the account's: the provider refuses it."""
     entry = await make_entry("voip_communications")
     with pytest.raises(HomeAssistantError) as err:
-        await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Alice",
-                "message": "x",
-                "sender": "12125550100",
-            },
-        )
+        await send(hass, entry, target="Alice", message="x", sender="12125550100")
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "send_failed"
     assert err.value.translation_placeholders == {"failed": f"{ALICE} (rejected)"}
@@ -703,7 +602,12 @@ async def test_entry_not_found(
     other.add_to_hass(hass)
     for entry_id in ("no-such-entry", other.entry_id):
         with pytest.raises(ServiceValidationError) as err:
-            await send(hass, {"config_entry_id": entry_id, "target": "Alice", "message": "x"})
+            await hass.services.async_call(
+                DOMAIN,
+                SERVICE,
+                {"config_entry_id": entry_id, "target": "Alice", "message": "x"},
+                blocking=True,
+            )
         assert err.value.translation_key == "entry_not_found"
         assert err.value.translation_placeholders == {"entry_id": entry_id}
     assert sends(simulator) == []
@@ -716,7 +620,7 @@ async def test_entry_not_loaded(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert err.value.translation_key == "entry_not_loaded"
     assert err.value.translation_placeholders == {"account": "Demo sms365"}
     assert sends(simulator) == []
@@ -744,9 +648,8 @@ async def test_schema_errors(
     fields: dict[str, Any],
 ) -> None:
     entry = await make_entry("infobip")
-    data = {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x", **fields}
     with pytest.raises(probatio.Invalid):
-        await send(hass, data)
+        await send(hass, entry, **{"target": "Alice", "message": "x", **fields})
     assert sends(simulator) == []
 
 
@@ -760,7 +663,7 @@ async def test_schema_requires_fields(
         {"config_entry_id": entry.entry_id, "target": "Alice"},
     ):
         with pytest.raises(probatio.Invalid):
-            await send(hass, data)
+            await hass.services.async_call(DOMAIN, SERVICE, data, blocking=True)
     assert sends(simulator) == []
 
 
@@ -774,7 +677,7 @@ async def test_auth_failed_starts_reauth(
     entry = await make_entry(provider)
     simulator.state.add_fault(kind="status", provider=SIM_PROVIDER[provider], status=401)
     with pytest.raises(HomeAssistantError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "auth_failed"
     assert err.value.translation_placeholders == {"account": f"Demo {provider}"}
@@ -798,7 +701,7 @@ async def test_sms365_key_refused(
     entry = await make_entry("sms365")
     simulator.state.accounts["sms365-demo"].ip_blocked = True
     with pytest.raises(HomeAssistantError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert err.value.translation_key == "auth_failed"
     await hass.async_block_till_done()
     assert any(
@@ -815,7 +718,7 @@ async def test_insufficient_balance_sms365(
     simulator.state.accounts["sms365-demo"].balance = 0
     for target in ("Alice", ["Alice", "Bob"]):
         with pytest.raises(HomeAssistantError) as err:
-            await send(hass, {"config_entry_id": entry.entry_id, "target": target, "message": "x"})
+            await send(hass, entry, target=target, message="x")
         assert not isinstance(err.value, ServiceValidationError)
         assert err.value.translation_key == "insufficient_balance"
         assert err.value.translation_placeholders == {"account": "Demo sms365"}
@@ -830,10 +733,7 @@ async def test_insufficient_balance_per_recipient(
     entry = await make_entry(provider)
     simulator.state.accounts[SIM_ACCOUNT[provider]].balance = 0
     with pytest.raises(HomeAssistantError) as err:
-        await send(
-            hass,
-            {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"},
-        )
+        await send(hass, entry, target=["Alice", "Bob"], message="x")
     assert not isinstance(err.value, ServiceValidationError)
     # Every recipient failed for the same reason: the error says that reason.
     assert err.value.translation_key == "insufficient_balance"
@@ -847,11 +747,7 @@ async def test_insufficient_balance_per_recipient(
         assert {m.status for m in simulator.state.messages_for(account)} == {"rejected"}
     # All failed: raised even when the response is asked for.
     with pytest.raises(HomeAssistantError) as err:
-        await send(
-            hass,
-            {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"},
-            response=True,
-        )
+        await send(hass, entry, target="Alice", message="x", response=True)
     assert err.value.translation_key == "insufficient_balance"
 
 
@@ -880,16 +776,16 @@ async def test_provider_failures(
 ) -> None:
     entry = await make_entry(provider)
     simulator.state.add_fault(provider=SIM_PROVIDER[provider], **fault)
-    data = {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"}
+    data = {"target": ["Alice", "Bob"], "message": "x"}
     if key == "queued" or (key == "ambiguous" and provider == "infobip"):
-        result = await send(hass, data, response=True)
+        result = await send(hass, entry, response=True, **data)
         assert result is not None
         assert [i["status"] for i in result["results"]] == ["queued", "queued"]
         assert len(sends(simulator)) == 1
         return
     if key == "ambiguous":  # no idempotency key: not resent, the caller is told
         with pytest.raises(HomeAssistantError) as err:
-            await send(hass, data)
+            await send(hass, entry, **data)
         assert err.value.translation_key == "delivery_unknown"
         assert err.value.translation_placeholders == {
             "account": f"Demo {provider}",
@@ -898,10 +794,7 @@ async def test_provider_failures(
         assert len(sends(simulator)) == 1
         return
     with pytest.raises(HomeAssistantError) as err:
-        await send(
-            hass,
-            {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"},
-        )
+        await send(hass, entry, target=["Alice", "Bob"], message="x")
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == key
     assert err.value.translation_placeholders is not None
@@ -939,7 +832,7 @@ async def test_provider_refusals(
         kind="body", provider="sms365", path="sms/send", body=json.dumps(body)
     )
     with pytest.raises(error) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert err.value.translation_key == key
     if key == "invalid_number":
         assert err.value.translation_placeholders == {"number": ALICE}
@@ -952,7 +845,7 @@ async def test_infobip_bad_request(
     entry = await make_entry("infobip")
     simulator.state.add_fault(kind="status", provider="infobip", status=400)
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert err.value.translation_key == "invalid_message"
     assert "Injected fault" in (err.value.translation_placeholders or {})["error"]
 
@@ -969,10 +862,7 @@ async def test_partial_failure(
     account = simulator.state.accounts[SIM_ACCOUNT[provider]]
     account.balance = account.price_per_segment
     with pytest.raises(HomeAssistantError) as err:
-        await send(
-            hass,
-            {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"},
-        )
+        await send(hass, entry, target=["Alice", "Bob"], message="x")
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "partial_failure"
     assert err.value.translation_placeholders == {
@@ -986,11 +876,7 @@ async def test_partial_failure(
 
     # With the response asked for, no error: the items say who failed.
     account.balance = account.price_per_segment
-    result = await send(
-        hass,
-        {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "y"},
-        response=True,
-    )
+    result = await send(hass, entry, target=["Alice", "Bob"], message="y", response=True)
     assert result is not None
     alice, bob = result["results"]
     assert alice["to"] == ALICE
@@ -1007,10 +893,7 @@ async def test_action_without_response_returns_nothing(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
     entry = await make_entry("infobip")
-    assert (
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
-        is None
-    )
+    assert await send(hass, entry, target="Alice", message="x") is None
     assert len(sends(simulator)) == 1
 
 
@@ -1020,7 +903,7 @@ async def test_balance_refreshed_after_send(
     """A send asks the balance coordinator for a refresh."""
     entry = await make_entry("sms365")
     before = entry.runtime_data.coordinator.data.balance.amount
-    await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+    await send(hass, entry, target="Alice", message="x")
     await hass.async_block_till_done()
     assert entry.runtime_data.coordinator.data.balance.amount == before - 1
 
@@ -1082,14 +965,12 @@ async def test_translated_messages(
     account = simulator.state.accounts["infobip-demo"]
     account.balance = account.price_per_segment
     with pytest.raises(HomeAssistantError) as err:
-        await send(
-            hass, {"config_entry_id": entry.entry_id, "target": ["Alice", "Bob"], "message": "x"}
-        )
+        await send(hass, entry, target=["Alice", "Bob"], message="x")
     assert str(err.value) == (
         f"The message was sent to 1 of 2 recipients. Failed: {BOB} (insufficient_balance)"
     )
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "123", "message": "x"})
+        await send(hass, entry, target="123", message="x")
     assert str(err.value).rstrip(".") == "123 is not a valid phone number"
 
 
@@ -1110,15 +991,7 @@ async def test_scheduling_not_supported(
     )
     entry = await make_entry("voip_communications")
     with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass,
-            {
-                "config_entry_id": entry.entry_id,
-                "target": "Alice",
-                "message": "x",
-                "send_at": "2099-01-01T00:00:00+00:00",
-            },
-        )
+        await send(hass, entry, target="Alice", message="x", send_at="2099-01-01T00:00:00+00:00")
     assert err.value.translation_key == "scheduling_not_supported"
     assert err.value.translation_placeholders == {"provider": "Demo voip_communications"}
     assert sends(simulator) == []
@@ -1138,7 +1011,7 @@ async def test_client_refuses_empty_text(
 
     monkeypatch.setattr(entry.runtime_data.client, "validate", refuse)
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, {"config_entry_id": entry.entry_id, "target": "Alice", "message": "x"})
+        await send(hass, entry, target="Alice", message="x")
     assert err.value.translation_key == "empty_message"
     assert sends(simulator) == []
 
@@ -1149,9 +1022,6 @@ async def test_title_without_message(
 ) -> None:
     """A title alone is the message: no trailing line break is sent (or paid for)."""
     entry = await make_entry(provider)
-    await send(
-        hass,
-        {"config_entry_id": entry.entry_id, "target": "Alice", "message": " ", "title": "Alarm"},
-    )
+    await send(hass, entry, target="Alice", message=" ", title="Alarm")
     (request,) = sends(simulator)
     assert sent_text(request) == "Alarm"

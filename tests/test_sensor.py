@@ -1,7 +1,5 @@
 """Sensors: balance, Viber sender balances, last delivery status."""
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 import logging
 from typing import Any
 
@@ -12,37 +10,17 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     mock_restore_cache,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import DOMAIN
-from tests.conftest import ALICE, PROVIDERS, RunningSimulator
-from tests.test_diagnostics import SnapshotExtension
+from tests.conftest import ALICE, PROVIDERS, MakeEntry, RunningSimulator
+from tests.outage import advance
+from tests.wire import SIM_ACCOUNT, SIM_PROVIDER, send
 
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
-
-ACCOUNTS = {"infobip": "infobip-demo", "sms365": "sms365-demo", "voip_communications": "voip-demo"}
+MINUTE = 60
 BALANCE_PATHS = {"infobip": "/restapi/account/1/balance", "sms365": "/api/me/balance"}
-
-
-async def send(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> None:
-    """Send a text through the action."""
-    await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"config_entry_id": entry.entry_id, "target": [ALICE], "message": "Hello", **data},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, minutes: float) -> None:
-    """Move time on and let every timer due run."""
-    freezer.tick(timedelta(minutes=minutes))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -106,7 +84,7 @@ async def test_entities_snapshot(
     provider: str,
 ) -> None:
     entry = await make_entry(provider)
-    assert _entity_snapshot(hass, entry) == snapshot.use_extension(SnapshotExtension)
+    assert _entity_snapshot(hass, entry) == snapshot
 
 
 async def test_infobip_balance_is_money(
@@ -179,7 +157,7 @@ async def test_viber_sender_balances(
     account = simulator.state.accounts["sms365-demo"]
     account.viber_senders["Shop"] = 10.0
     account.paused_viber_senders.append("DemoViber")
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert float(value(hass, "sensor.demo_sms365_viber_balance_shop")) == 10.0
     state = hass.states.get(sender)
     assert state is not None
@@ -189,7 +167,7 @@ async def test_viber_sender_balances(
 
     # A sender no longer on the account goes unavailable.
     del account.viber_senders["DemoViber"]
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert value(hass, sender) == STATE_UNAVAILABLE
     assert float(value(hass, "sensor.demo_sms365_viber_balance_shop")) == 10.0
     # The entity still answers for its sender id, gone or not.
@@ -216,10 +194,10 @@ async def test_viber_balance_failure_leaves_the_balance_available(
     )  # fmt: skip
     caplog.clear()
     account.balance = 90.0
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert float(value(hass, "sensor.demo_sms365_balance")) == 90.0
     assert value(hass, viber) == STATE_UNAVAILABLE
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert float(value(hass, "sensor.demo_sms365_balance")) == 90.0
     warnings = ours(caplog, logging.WARNING)
     assert [r.getMessage() for r in warnings] == [
@@ -229,7 +207,7 @@ async def test_viber_balance_failure_leaves_the_balance_available(
     await send(hass, hass.config_entries.async_entries(DOMAIN)[0], channel="viber")
     assert [m.sender for m in simulator.state.messages.values()] == ["DemoViber"]
 
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert float(value(hass, viber)) == 49.0
     assert "the Viber sender balances are back" in caplog.text
     assert len(ours(caplog, logging.WARNING)) == 1
@@ -269,14 +247,14 @@ async def test_provider_outage_makes_balance_unavailable(
     path = BALANCE_PATHS[provider]
     # The provider answers 503 for 40 minutes: two polls fail, the third works.
     simulator.state.add_fault(
-        kind="status", provider=ACCOUNTS[provider].split("-")[0], status=503, duration=40 * 60
+        kind="status", provider=SIM_PROVIDER[provider], status=503, duration=40 * 60
     )
     caplog.clear()
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert value(hass, balance) == STATE_UNAVAILABLE
     if provider == "sms365":
         assert value(hass, "sensor.demo_sms365_viber_balance_demoviber") == STATE_UNAVAILABLE
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert value(hass, balance) == STATE_UNAVAILABLE
     errors = ours(caplog, logging.WARNING)
     assert len(errors) == 1, [r.getMessage() for r in errors]
@@ -285,8 +263,8 @@ async def test_provider_outage_makes_balance_unavailable(
     # The delivery status sensor does not depend on the balance poll.
     assert value(hass, f"sensor.demo_{provider}_last_delivery_status") == STATE_UNKNOWN
 
-    await advance(hass, freezer, 15)
-    assert float(value(hass, balance)) == simulator.state.accounts[ACCOUNTS[provider]].balance
+    await advance(hass, freezer, 15 * MINUTE)
+    assert float(value(hass, balance)) == simulator.state.accounts[SIM_ACCOUNT[provider]].balance
     assert "recovered" in caplog.text
     errors = ours(caplog, logging.WARNING)
     assert len(errors) == 1
@@ -299,8 +277,8 @@ async def test_balance_interval_option(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await make_entry("infobip", options={"balance_interval": 1})
-    await advance(hass, freezer, 1)
-    await advance(hass, freezer, 1)
+    await advance(hass, freezer, 1 * MINUTE)
+    await advance(hass, freezer, 1 * MINUTE)
     assert sum(r.path == BALANCE_PATHS["infobip"] for r in simulator.state.requests) == 3
 
 
@@ -312,7 +290,7 @@ async def test_auth_failure_while_running_starts_reauth(
 ) -> None:
     entry = await make_entry("infobip")
     simulator.state.accounts["infobip-demo"].password = "changed"
-    await advance(hass, freezer, 15)
+    await advance(hass, freezer, 15 * MINUTE)
     assert value(hass, "sensor.demo_infobip_balance") == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == ["reauth"]
@@ -348,13 +326,13 @@ async def test_low_balance_issue(
         "threshold": str(threshold),
     }
     # Topped up: the issue goes away at the next refresh.
-    simulator.state.accounts[ACCOUNTS[provider]].balance = threshold + 100
+    simulator.state.accounts[SIM_ACCOUNT[provider]].balance = threshold + 100
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert registry.async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is None
     # Spent again below the threshold: back at the next poll.
-    simulator.state.accounts[ACCOUNTS[provider]].balance = threshold - 1
-    await advance(hass, freezer, 15)
+    simulator.state.accounts[SIM_ACCOUNT[provider]].balance = threshold - 1
+    await advance(hass, freezer, 15 * MINUTE)
     assert registry.async_get_issue(DOMAIN, f"low_balance_{entry.entry_id}") is not None
 
 

@@ -5,7 +5,7 @@ Anyone who learns a webhook URL can send it anything. The fuzz test builds
 example database) and sends them all to one Home Assistant instance.
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 import json
 import logging
 import random
@@ -16,16 +16,14 @@ from aiohttp.test_utils import TestClient
 from homeassistant.core import Event, HomeAssistant
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import EVENT_DELIVERY_REPORT, EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateway.providers.voip_communications import INBOUND_KEYS
 from custom_components.sms_gateway.webhook import MAX_BODY_BYTES
-from tests.conftest import RunningSimulator
-from tests.test_inbound import infobip_inbound
-
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import MakeEntry, RunningSimulator
+from tests.wire import infobip_inbound
 
 HOOKS = {
     "infobip": "hook-infobip",

@@ -8,8 +8,8 @@
   the title is in logs, repairs, entity ids and notify service names.
 * ``reauth_confirm``: ask only the secret again.
 * ``reconfigure``: change the API address and credentials of the same account.
-* Options: default sender, default country, balance polling, delivery reports.
-* Subentries of type ``recipient``: named phone numbers, stored in E.164.
+* Options and recipient subentries: options_flow.py; what the flows share:
+  flow_helpers.py.
 
 sms365 has a single credential, the API key, and its API tells nothing about
 the account behind it: the account id is a digest of the key. Resetting the
@@ -23,7 +23,7 @@ key): for them, credentials of another account abort with ``wrong_account``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components import webhook
@@ -32,192 +32,50 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlow,
-    SubentryFlowResult,
 )
 from homeassistant.const import (
-    CONF_API_KEY,
     CONF_NAME,
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    CountrySelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
-from homeassistant.util import slugify
 import probatio
 
 from .const import (
-    CONF_ACCEPT_ANY_SENDER,
-    CONF_API_PASSWORD,
-    CONF_BALANCE_INTERVAL,
-    CONF_DEFAULT_COUNTRY,
-    CONF_FALLBACK_ACCOUNT,
-    CONF_INBOUND_INTERVAL,
-    CONF_LOW_BALANCE_THRESHOLD,
-    CONF_MAX_AGE,
-    CONF_NUMBER,
-    CONF_PASSPHRASE,
     CONF_PROVIDER,
-    CONF_REPORT_MODE,
     CONF_SENDER,
-    CONF_TRUSTED_SENDERS,
-    DEFAULT_BALANCE_INTERVAL,
-    DEFAULT_INBOUND_INTERVAL,
-    DEFAULT_LOW_BALANCE_THRESHOLD,
-    DEFAULT_MAX_AGE_HOURS,
-    DEFAULT_URLS,
     DOMAIN,
     LOGGER,
-    MAX_BALANCE_INTERVAL,
-    MIN_BALANCE_INTERVAL,
-    MIN_PASSPHRASE_LENGTH,
     PROVIDER_INFOBIP,
     PROVIDER_SMS365,
     PROVIDER_VOIP,
     PROVIDERS,
-    REPORT_MODE_AUTO,
-    REPORT_MODE_POLL,
-    REPORT_MODE_PUSH,
     SUBENTRY_RECIPIENT,
 )
+from .errors import form_error
+from .flow_helpers import (
+    SECRET,
+    SECRET_FIELDS,
+    TEXT,
+    check_sender,
+    clean_input,
+    credentials_fields,
+    unique_title,
+)
+from .options_flow import RecipientSubentryFlow, SmsGatewayOptionsFlow
 from .providers import (
     CLIENTS,
     AccountInfo,
-    AuthenticationError,
-    Capabilities,
-    InvalidRecipientError,
-    InvalidRequestError,
-    ProtocolError,
-    TransientError,
     create_client,
 )
-from .providers.phone import normalize_number
-from .providers.sender import validate_sender
-
-_TEXT = TextSelector()
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_PHONE = TextSelector(TextSelectorConfig(type=TextSelectorType.TEL))
-
-# The field reauth asks for: the one a provider makes you change.
-SECRET_FIELDS: dict[str, str] = {
-    PROVIDER_INFOBIP: CONF_PASSWORD,
-    PROVIDER_SMS365: CONF_API_KEY,
-    PROVIDER_VOIP: CONF_API_PASSWORD,
-}
 
 # Providers whose account identity cannot survive a credential change (see above).
 _KEY_IS_ACCOUNT = frozenset({PROVIDER_SMS365})
-
-
-def credentials_fields(provider: str) -> dict[probatio.Marker, Any]:
-    """Return the API address and credential fields of a provider."""
-    if provider == PROVIDER_INFOBIP:
-        return {
-            probatio.Required(CONF_URL, default=DEFAULT_URLS[PROVIDER_INFOBIP]): _URL,
-            probatio.Required(CONF_USERNAME): _TEXT,
-            probatio.Required(CONF_PASSWORD): _SECRET,
-        }
-    if provider == PROVIDER_SMS365:
-        return {
-            probatio.Required(CONF_API_KEY): _SECRET,
-            probatio.Optional(CONF_URL): _URL,
-        }
-    return {
-        probatio.Required(CONF_API_KEY): _TEXT,
-        probatio.Required(CONF_API_PASSWORD): _SECRET,
-        probatio.Optional(CONF_URL): _URL,
-    }
-
-
-def report_modes(capabilities: Capabilities) -> list[str]:
-    """Return the delivery report modes a provider supports (first = default)."""
-    modes: list[str] = []
-    if capabilities.delivery_reports_push and capabilities.delivery_reports_pull:
-        modes.append(REPORT_MODE_AUTO)
-    if capabilities.delivery_reports_push:
-        modes.append(REPORT_MODE_PUSH)
-    if capabilities.delivery_reports_pull:
-        modes.append(REPORT_MODE_POLL)
-    return modes
-
-
-def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the input with the URL and sender trimmed; empty optional values dropped."""
-    data = dict(user_input)
-    for key in (CONF_URL, CONF_SENDER, CONF_PASSPHRASE):
-        value = str(data.pop(key, "") or "").strip()
-        if value:
-            data[key] = value
-    return data
-
-
-def _check_trusted_senders(
-    options: dict[str, Any], region: str | None, errors: dict[str, str]
-) -> None:
-    """Normalise the trusted senders to E.164; unset when empty (= saved recipients)."""
-    raw = [str(n).strip() for n in options.pop(CONF_TRUSTED_SENDERS, None) or [] if str(n).strip()]
-    if not raw:
-        return
-    numbers: list[str] = []
-    for number in raw:
-        try:
-            numbers.append(normalize_number(number, region))
-        except InvalidRecipientError:
-            errors[CONF_TRUSTED_SENDERS] = "invalid_number"
-            return
-    options[CONF_TRUSTED_SENDERS] = sorted(set(numbers))
-
-
-def _webhook_url(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
-    """Return the account's webhook URL, preferring the external one."""
-    try:
-        return webhook.async_generate_url(hass, entry.data[CONF_WEBHOOK_ID])
-    except NoURLAvailableError:
-        return webhook.async_generate_path(entry.data[CONF_WEBHOOK_ID])
-
-
-def _check_sender(sender: str | None, capabilities: Capabilities, errors: dict[str, str]) -> None:
-    """Add ``invalid_sender`` to errors if the provider would refuse the sender."""
-    if not sender:
-        return
-    try:
-        validate_sender(sender, capabilities.sender_rules)
-    except InvalidRequestError:
-        errors[CONF_SENDER] = "invalid_sender"
-
-
-def unique_title(proposal: str, titles: Iterable[str]) -> str:
-    """Return ``proposal``, numbered ("sms365.gr 2") if one of ``titles`` names it already.
-
-    Entity ids and the ``notify.<title>`` services follow the title: a second
-    sms365 account becomes "sms365.gr 2", not a "_2" suffix on each entity id
-    and no notify services. Titles compare as slugs, as those names do. Used by
-    the config flow and by the migration that takes credentials out of titles.
-    """
-    taken = {slugify(title) for title in titles}
-    title, number = proposal, 1
-    while slugify(title) in taken:
-        number += 1
-        title = f"{proposal} {number}"
-    return title
 
 
 class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -284,10 +142,10 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check a provider's credentials live, then create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            config = _clean(user_input)
+            config = clean_input(user_input)
             sender = config.pop(CONF_SENDER, None)
             name = str(config.pop(CONF_NAME, "") or "").strip()
-            _check_sender(sender, CLIENTS[provider].capabilities, errors)
+            check_sender(sender, CLIENTS[provider].capabilities, errors)
             if not errors:
                 info = await self._async_validate(provider, config, errors)
                 if info is not None:
@@ -305,8 +163,8 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = probatio.Schema(
             {
                 **credentials_fields(provider),
-                probatio.Optional(CONF_SENDER): _TEXT,
-                probatio.Optional(CONF_NAME): _TEXT,
+                probatio.Optional(CONF_SENDER): TEXT,
+                probatio.Optional(CONF_NAME): TEXT,
             }
         )
         return self.async_show_form(
@@ -336,7 +194,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self._async_update_account(entry, info, data, "reauth_successful")
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=probatio.Schema({probatio.Required(secret): _SECRET}),
+            data_schema=probatio.Schema({probatio.Required(secret): SECRET}),
             errors=errors,
             description_placeholders={"account": entry.title},
         )
@@ -351,7 +209,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         provider: str = entry.data[CONF_PROVIDER]
         errors: dict[str, str] = {}
         if user_input is not None:
-            config = _clean(user_input)
+            config = clean_input(user_input)
             info = await self._async_validate(provider, config, errors)
             if info is not None:
                 data = {
@@ -390,13 +248,10 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         client = create_client(provider, async_get_clientsession(self.hass), config)
         try:
             return await client.validate_credentials()
-        except AuthenticationError:
-            errors["base"] = "invalid_auth"
-        except (TransientError, ProtocolError):
-            errors["base"] = "cannot_connect"
-        except Exception:  # noqa: BLE001
-            LOGGER.exception("Unexpected error checking the %s credentials", provider)
-            errors["base"] = "unknown"
+        except Exception as err:  # noqa: BLE001 - every failure is told on the form
+            errors["base"] = form_error(err)
+            if errors["base"] == "unknown":
+                LOGGER.exception("Unexpected error checking the %s credentials", provider)
         return None
 
     async def _async_update_account(
@@ -413,153 +268,3 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_mismatch(reason="wrong_account")
         self.hass.config_entries.async_update_entry(entry, data=data, unique_id=info.account_id)
         return self.async_abort(reason=reason)
-
-
-class SmsGatewayOptionsFlow(OptionsFlow):
-    """Options: default sender and country, balance polling, delivery reports."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the options."""
-        provider: str = self.config_entry.data[CONF_PROVIDER]
-        capabilities = CLIENTS[provider].capabilities
-        modes = report_modes(capabilities)
-        errors: dict[str, str] = {}
-        region = self.config_entry.options.get(CONF_DEFAULT_COUNTRY) or self.hass.config.country
-        if user_input is not None:
-            options = _clean(user_input)
-            _check_sender(options.get(CONF_SENDER), capabilities, errors)
-            _check_trusted_senders(options, region, errors)
-            if len(options.get(CONF_PASSPHRASE, "")) in range(1, MIN_PASSPHRASE_LENGTH):
-                errors[CONF_PASSPHRASE] = "passphrase_too_short"
-            if not errors:
-                options[CONF_MAX_AGE] = int(options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
-                if CONF_INBOUND_INTERVAL in options:
-                    options[CONF_INBOUND_INTERVAL] = int(options[CONF_INBOUND_INTERVAL])
-                if CONF_BALANCE_INTERVAL in options:
-                    options[CONF_BALANCE_INTERVAL] = int(options[CONF_BALANCE_INTERVAL])
-                    options[CONF_LOW_BALANCE_THRESHOLD] = float(options[CONF_LOW_BALANCE_THRESHOLD])
-                return self.async_create_entry(data=options)
-        else:
-            user_input = dict(self.config_entry.options)
-            if CONF_DEFAULT_COUNTRY not in user_input and self.hass.config.country:
-                user_input[CONF_DEFAULT_COUNTRY] = self.hass.config.country
-
-        fields: dict[probatio.Marker, Any] = {
-            probatio.Optional(CONF_SENDER): _TEXT,
-            probatio.Optional(CONF_DEFAULT_COUNTRY): CountrySelector(),
-        }
-        if capabilities.balance:
-            fields[probatio.Required(CONF_BALANCE_INTERVAL, default=DEFAULT_BALANCE_INTERVAL)] = (
-                NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_BALANCE_INTERVAL,
-                        max=MAX_BALANCE_INTERVAL,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="min",
-                    )
-                )
-            )
-            fields[
-                probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=DEFAULT_LOW_BALANCE_THRESHOLD)
-            ] = NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX))
-        if modes:
-            fields[probatio.Required(CONF_REPORT_MODE, default=modes[0])] = SelectSelector(
-                SelectSelectorConfig(
-                    options=modes,
-                    mode=SelectSelectorMode.LIST,
-                    translation_key=CONF_REPORT_MODE,
-                )
-            )
-        fields[probatio.Required(CONF_MAX_AGE, default=DEFAULT_MAX_AGE_HOURS)] = NumberSelector(
-            NumberSelectorConfig(
-                min=1, max=72, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
-            )
-        )
-        others = [
-            SelectOptionDict(value=other.entry_id, label=other.title)
-            for other in self.hass.config_entries.async_entries(DOMAIN)
-            if other.entry_id != self.config_entry.entry_id
-        ]
-        if others:
-            fields[probatio.Optional(CONF_FALLBACK_ACCOUNT)] = SelectSelector(
-                SelectSelectorConfig(options=others, mode=SelectSelectorMode.DROPDOWN)
-            )
-        if capabilities.inbound_push or capabilities.inbound_pull:
-            fields[probatio.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(
-                TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
-            )
-            fields[probatio.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
-            fields[probatio.Optional(CONF_PASSPHRASE)] = _SECRET
-        if capabilities.inbound_pull:
-            fields[probatio.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
-                NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=3600,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="s",
-                    )
-                )
-            )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(probatio.Schema(fields), user_input),
-            errors=errors,
-            description_placeholders={"webhook_url": _webhook_url(self.hass, self.config_entry)},
-        )
-
-
-class RecipientSubentryFlow(ConfigSubentryFlow):
-    """Add or edit a named recipient (a phone number)."""
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a recipient."""
-        return await self._async_step_recipient("user", user_input)
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a recipient's name or number."""
-        return await self._async_step_recipient("reconfigure", user_input)
-
-    async def _async_step_recipient(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> SubentryFlowResult:
-        entry = self._get_entry()
-        subentry = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            region = entry.options.get(CONF_DEFAULT_COUNTRY) or self.hass.config.country
-            try:
-                number = normalize_number(user_input[CONF_NUMBER], region)
-            except InvalidRecipientError as err:
-                errors[CONF_NUMBER] = "invalid_number"
-                placeholders["reason"] = str(err.provider_code)
-            else:
-                if any(
-                    other.unique_id == number
-                    and (subentry is None or other.subentry_id != subentry.subentry_id)
-                    for other in entry.subentries.values()
-                ):
-                    return self.async_abort(reason="already_configured")
-                name = str(user_input[CONF_NAME]).strip() or number
-                data = {CONF_NAME: name, CONF_NUMBER: number}
-                if subentry is None:
-                    return self.async_create_entry(title=name, data=data, unique_id=number)
-                return self.async_update_and_abort(
-                    entry, subentry, title=name, data=data, unique_id=number
-                )
-        elif subentry is not None:
-            user_input = dict(subentry.data)
-        schema = probatio.Schema(
-            {probatio.Required(CONF_NAME): _TEXT, probatio.Required(CONF_NUMBER): _PHONE}
-        )
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
-            description_placeholders=placeholders or None,
-        )

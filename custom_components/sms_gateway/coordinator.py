@@ -1,5 +1,8 @@
 """Polling of the account: balance (and Viber sender balances) and low-balance repairs.
 
+The provider's errors are translated by ``errors.poll_errors``: refused
+credentials start reauthentication, any other failure makes the poll fail.
+
 The Viber sender balances (sms365 ``viber/balance``) are asked for after the
 account balance and fail on their own: an error there (an account without an
 approved Viber sender, say) leaves the account balance available and only the
@@ -17,7 +20,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import (
     CONF_BALANCE_INTERVAL,
@@ -26,13 +29,8 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .providers import (
-    AuthenticationError,
-    Balance,
-    ProviderClient,
-    ProviderError,
-    ViberSenderBalance,
-)
+from .errors import poll_errors
+from .providers import Balance, ProviderClient, ProviderError, ViberSenderBalance
 from .runtime import SmsGatewayConfigEntry, SmsGatewayData
 
 # The runtime-data types live in a leaf module; re-exported for the modules
@@ -95,21 +93,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState | None]):
         if not self.last_update_success and isinstance(error, ConfigEntryAuthFailed):
             raise error
 
+    @poll_errors
     async def _async_update_data(self) -> AccountState:
-        try:
-            balance = await self.client.get_balance()
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={"account": self.config_entry.title},
-            ) from err
-        except ProviderError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": err.message},
-            ) from err
+        balance = await self.client.get_balance()
         self._update_low_balance_issue(balance)
         senders, viber_ok = await self._viber_senders()
         return AccountState(balance=balance, viber_senders=senders, viber_balance_ok=viber_ok)

@@ -24,7 +24,8 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import probatio
 
-from .const import CONF_NUMBER, CONF_PROVIDER, DOMAIN, SUBENTRY_RECIPIENT
+from .account import saved_recipients
+from .const import CONF_PROVIDER, DOMAIN
 from .coordinator import SmsGatewayConfigEntry
 from .inbound import ReceivedSms, normalize_sender, signal_inbound
 from .providers import CLIENTS
@@ -79,9 +80,8 @@ async def async_get_trigger_capabilities(
     options: list[SelectOptionDict] = []
     if entry is not None:
         options = [
-            SelectOptionDict(value=s.data[CONF_NUMBER], label=f"{s.title} ({s.data[CONF_NUMBER]})")
-            for s in entry.subentries.values()
-            if s.subentry_type == SUBENTRY_RECIPIENT
+            SelectOptionDict(value=number, label=f"{name} ({number})")
+            for name, number in saved_recipients(entry).items()
         ]
     return {
         "extra_fields": probatio.Schema(

@@ -22,12 +22,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_PROVIDER, DOMAIN
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator
-
-PROVIDER_NAMES = {
-    "infobip": "Infobip-compatible SMS API",
-    "sms365": "sms365.gr",
-    "voip_communications": "voip-communications.net",
-}
+from .providers import display_name
 
 
 def device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
@@ -36,7 +31,7 @@ def device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, unique_id_base(entry))},
         name=entry.title,
-        manufacturer=PROVIDER_NAMES.get(provider, provider),
+        manufacturer=display_name(provider),
         model="SMS API account",
         entry_type=DeviceEntryType.SERVICE,
     )
@@ -50,7 +45,7 @@ def recipient_device_info(
     return DeviceInfo(
         identifiers={(DOMAIN, f"{unique_id_base(entry)}_{subentry.subentry_id}")},
         name=subentry.title,
-        manufacturer=PROVIDER_NAMES.get(provider, provider),
+        manufacturer=display_name(provider),
         model="SMS recipient",
         entry_type=DeviceEntryType.SERVICE,
         via_device_id=account_device_id,

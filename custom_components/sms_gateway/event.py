@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
 from .entity import SmsGatewayEntity
-from .inbound import ReceivedSms
+from .inbound import ReceivedSms, signal_inbound
 
 PARALLEL_UPDATES = 0
 
@@ -37,23 +38,17 @@ class SmsReceivedEvent(SmsGatewayEntity, EventEntity):
         self._attr_event_types = [EVENT_RECEIVED]
 
     async def async_added_to_hass(self) -> None:
-        """Follow the account's inbound messages."""
+        """Follow the account's inbound messages (the signal device triggers use too)."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._entry.runtime_data.inbound.async_add_listener(self._received))
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_inbound(self._entry.entry_id), self._received
+            )
+        )
 
     @callback
     def _received(self, sms: ReceivedSms) -> None:
-        self._trigger_event(
-            EVENT_RECEIVED,
-            {
-                "message_id": sms.message_id,
-                "sender": sms.sender,
-                "recipient": sms.recipient,
-                "text": sms.text,
-                "keyword": sms.keyword,
-                "clean_text": sms.clean_text,
-                "received_at": sms.received_at.isoformat(),
-                "trusted": sms.trusted,
-            },
-        )
+        data = sms.event_data()
+        del data["config_entry_id"]  # the entity belongs to the account already
+        self._trigger_event(EVENT_RECEIVED, data)
         self.async_write_ha_state()

@@ -32,10 +32,10 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
+from .account import fire_delivery_report
 from .const import (
     CONF_REPORT_MODE,
     DOMAIN,
-    EVENT_DELIVERY_REPORT,
     LOGGER,
     REPORT_MODE_AUTO,
     REPORT_MODE_POLL,
@@ -197,16 +197,14 @@ class DeliveryTracker:
                 price=report.price,
                 currency=report.currency,
             )
-            self.hass.bus.async_fire(
-                EVENT_DELIVERY_REPORT,
-                {
-                    "config_entry_id": self.entry.entry_id,
-                    "message_id": report.message_id,
-                    "to": recipient,
-                    "status": report.status.status.value,
-                    "error": report.status.error_name,
-                    "permanent": report.status.permanent,
-                },
+            fire_delivery_report(
+                self.hass,
+                self.entry.entry_id,
+                message_id=report.message_id,
+                to=recipient,
+                status=report.status.status.value,
+                error=report.status.error_name,
+                permanent=report.status.permanent,
             )
         self._changed()
         self._schedule_timers()

@@ -9,7 +9,9 @@ One webhook per config entry, under the ``webhook_id`` stored in the entry:
 * voip-communications: replies are POSTed to the number's Callback URL.
 
 Only sms365 documents a GET (its delivery-report callback), so only an sms365
-webhook accepts GET; the others answer it with 405. A GET never produces an
+webhook accepts GET; the others answer it with 405. Which methods a provider
+uses, and how its pushes read, is asked of its client class (``push_methods``,
+``parse_push``), never decided by its name. A GET never produces an
 inbound SMS: a leaked URL or a chat app's link preview must not be able to
 fire a (trusted) ``sms_gateway_message_received`` event.
 
@@ -37,26 +39,20 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .const import CONF_PROVIDER, DOMAIN, LOGGER, PROVIDER_INFOBIP, PROVIDER_SMS365
+from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import SmsGatewayConfigEntry
-from .providers import DeliveryReport, InboundMessage, ProtocolError
-from .providers.infobip import parse_delivery_reports, parse_inbound_messages
-from .providers.sms365 import parse_delivery_callback
-from .providers.voip_communications import parse_inbound
+from .providers import CLIENTS, DeliveryReport, InboundMessage, ProviderClient
 
 MAX_BODY_BYTES = 64 * 1024
 
-# The methods each provider's pushes use (see the provider docs). GET only for
-# sms365, whose delivery-report callback is a GET; everything else is POSTed.
-PUSH_METHODS: dict[str, tuple[str, ...]] = {
-    PROVIDER_SMS365: (hdrs.METH_GET, hdrs.METH_POST),
-}
-DEFAULT_PUSH_METHODS: tuple[str, ...] = (hdrs.METH_POST,)
-
 
 def allowed_methods(provider: str) -> tuple[str, ...]:
-    """Return the HTTP methods the webhook of a provider's account accepts."""
-    return PUSH_METHODS.get(provider, DEFAULT_PUSH_METHODS)
+    """Return the HTTP methods the webhook of a provider's account accepts.
+
+    The client class's ``push_methods`` (GET only for sms365, whose
+    delivery-report callback is a GET); POST for a provider not known.
+    """
+    return CLIENTS.get(provider, ProviderClient).push_methods
 
 
 def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
@@ -129,18 +125,12 @@ async def _form_or_json(request: web.Request, body: bytes) -> dict[str, Any]:
 def parse_push(
     provider: str, query: dict[str, str], body: bytes, fields: dict[str, Any]
 ) -> tuple[list[DeliveryReport], list[InboundMessage]]:
-    """Parse what a provider pushed; raise ValueError/ProtocolError if it cannot be parsed."""
-    if provider == PROVIDER_INFOBIP:
-        payload = json.loads(body.decode("utf-8"))
-        results = payload.get("results") if isinstance(payload, dict) else None
-        if not isinstance(results, list) or not results:
-            raise ProtocolError("no results")
-        if all(isinstance(item, dict) and "status" in item for item in results):
-            return parse_delivery_reports(payload), []
-        return [], parse_inbound_messages(payload)
-    if provider == PROVIDER_SMS365:
-        return [parse_delivery_callback(query)], []
-    return [], [parse_inbound(fields)]
+    """Parse what a provider pushed; raise ValueError/ProviderError if it cannot be parsed.
+
+    The provider's client class parses it (``ProviderClient.parse_push``); a
+    provider not known raises KeyError.
+    """
+    return CLIENTS[provider].parse_push(query, body, fields)
 
 
 async def _async_handle_webhook(
@@ -166,7 +156,7 @@ async def _async_handle_webhook(
     entry.runtime_data.tracker.handle_reports(reports)
     if inbound:
         try:
-            await entry.runtime_data.inbound.async_dispatch(inbound)
+            await entry.runtime_data.inbound.async_dispatch(inbound, pushed=True)
         except HomeAssistantError:
             # Not recorded (storage failed): the provider is asked to retry.
             return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)

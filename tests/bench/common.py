@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import gc
 import time
 from typing import Any
@@ -11,22 +10,28 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.state import RecordedRequest
-from tests.conftest import RunningSimulator
+from tests.conftest import PROVIDERS, MakeEntry, RunningSimulator
+from tests.wire import SEND_PATHS, SIM_PROVIDER
 
-MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
+# What the benchmarks import from here (PROVIDERS and MakeEntry come from tests.conftest).
+__all__ = [
+    "LABEL",
+    "PROVIDERS",
+    "SIM",
+    "GcWatch",
+    "MakeEntry",
+    "Stopwatch",
+    "add_latency",
+    "call_send",
+    "is_send",
+    "number",
+    "requests_since",
+    "top_up",
+]
 
 DOMAIN = "sms_gateway"
-PROVIDERS = ("infobip", "sms365", "voip_communications")
-SIM = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
+SIM = SIM_PROVIDER
 LABEL = {"infobip": "Infobip", "sms365": "sms365", "voip_communications": "voip-communications"}
-SEND_PATHS = (
-    "/restapi/sms/1/text/advanced",
-    "/api/sms/send",
-    "/api/sms/bulk",
-    "/api/viber/send",
-    "/api/viber/bulk",
-    "/api-v2/index.php/sms/send",
-)
 
 
 def number(index: int) -> str:

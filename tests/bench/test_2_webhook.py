@@ -20,7 +20,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util.file import write_utf8_file
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sms_gateway.inbound import WRITE_INTERVAL
+from custom_components.sms_gateway.inbound_seen import WRITE_INTERVAL
 from tests.bench.common import GcWatch, MakeEntry, add_latency, top_up
 from tests.bench.report import LATENCY_S, QUICK, RESULTS, ms, percentile, ratio, size
 from tests.conftest import RunningSimulator
@@ -231,7 +231,7 @@ async def test_webhook_throughput(
     client = await hass_client_no_auth()
 
     # Every write of the dispatcher's seen-ids store is counted and its JSON measured.
-    store = entry.runtime_data.inbound._store
+    store = entry.runtime_data.inbound.seen._store
     watch = StoreWatch(store)
     in_memory = store._async_write_data  # phcc's mock: a JSON round trip into hass_storage
 

@@ -3,41 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from .conftest import E2E, pretty, wait_until
+from .wire import ALICE_WIRE, inbound, received, replies_to, turn_off
 
-ALICE_WIRE = "306971234561"  # the saved recipient: trusted
 STRANGER_WIRE = "306970000999"
-REPLY = "Welcome home! The scene is on."
-
-
-def turn_off(e2e: E2E, entity_id: str) -> None:
-    """Turn an input_boolean off and wait until it is."""
-    answer = e2e.call("input_boolean", "turn_off", {"entity_id": entity_id})
-    assert answer.status_code == 200, answer.text
-    wait_until(lambda: e2e.state(entity_id)["state"] == "off", f"{entity_id} off", timeout=10)
-
-
-def received(e2e: E2E, text: str) -> dict[str, Any] | None:
-    """Return the SMS-received event entity's state once it recorded ``text``."""
-    state = e2e.state(e2e.info.entities["infobip_sms_received"])
-    return state if state["attributes"].get("text") == text else None
-
-
-def inbound(e2e: E2E, sender: str, text: str, deliver: str = "push") -> dict[str, Any]:
-    """Let a handset text the Infobip demo account (simulator control API)."""
-    answer: dict[str, Any] = e2e.sim(
-        "POST",
-        "/_sim/inbound",
-        {"provider": "infobip", "from": sender, "text": text, "deliver": deliver},
-    )
-    return answer
-
-
-def replies_to(e2e: E2E, number: str) -> list[dict[str, Any]]:
-    """Return the messages the simulator accepted for ``number`` with the blueprint's reply."""
-    return [m for m in e2e.messages(to=number) if m["text"] == REPLY]
 
 
 def test_trusted_sender_runs_the_blueprint_scene_and_gets_a_reply(e2e: E2E) -> None:

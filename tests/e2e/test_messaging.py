@@ -8,60 +8,18 @@ from typing import Any
 from homeassistant.util import slugify
 
 from .conftest import E2E, ROOT, pretty, wait_until
-
-ALICE = "+306971234561"
-ALICE_WIRE = "306971234561"
-INFOBIP_SEND = "/restapi/sms/1/text/advanced"
-SMS365_SEND = "/api/sms/send"
-SMS365_VIBER = "/api/viber/send"
-
-
-def sends(e2e: E2E, seq: int, path: str) -> list[dict[str, Any]]:
-    """Return the protocol requests to ``path`` made after ``seq``."""
-    return [r for r in e2e.requests_since(seq) if r["path"] == path and r["method"] == "POST"]
-
-
-def one_send(e2e: E2E, seq: int, path: str) -> dict[str, Any]:
-    """Return the single send request to ``path`` made after ``seq``."""
-    found = sends(e2e, seq, path)
-    assert len(found) == 1, f"expected one POST {path}, got:\n{pretty(e2e.requests_since(seq))}"
-    return found[0]
-
-
-def infobip_message(request: dict[str, Any]) -> dict[str, Any]:
-    """Return the single message of an Infobip ``text/advanced`` request."""
-    messages = request["json"]["messages"]
-    assert len(messages) == 1, pretty(request["json"])
-    message: dict[str, Any] = messages[0]
-    return message
-
-
-def form(request: dict[str, Any]) -> dict[str, str]:
-    """Return an sms365 form request with single values."""
-    return {key: values[0] for key, values in request["form"].items()}
-
-
-def send_action(e2e: E2E, entry_id: str, channel: str, text: str) -> dict[str, Any]:
-    """Call sms_gateway.send_message over REST with ``?return_response``; return the result."""
-    answer = e2e.call(
-        "sms_gateway",
-        "send_message",
-        {
-            "config_entry_id": entry_id,
-            "target": [ALICE],
-            "message": text,
-            "channel": channel,
-            "sms_fallback": True,
-        },
-        response=True,
-    )
-    assert answer.status_code == 200, answer.text
-    results = answer.json()["service_response"]["results"]
-    assert len(results) == 1, pretty(results)
-    assert results[0]["status"] == "accepted", pretty(results)
-    assert results[0]["to"] == ALICE
-    result: dict[str, Any] = results[0]
-    return result
+from .wire import (
+    ALICE,
+    ALICE_WIRE,
+    INFOBIP_SEND,
+    SMS365_SEND,
+    SMS365_VIBER,
+    form,
+    infobip_message,
+    one_send,
+    send_action,
+    sends,
+)
 
 
 def legacy_service(e2e: E2E, entry_id: str, suffix: str = "") -> str:

@@ -13,8 +13,19 @@ from typing import Any
 import pytest
 
 from .conftest import E2E, pretty, wait_until
-from .test_inbound import ALICE_WIRE, inbound, received, replies_to, turn_off
-from .test_messaging import INFOBIP_SEND, SMS365_SEND, form, infobip_message, one_send, send_action
+from .wire import (
+    ALICE_WIRE,
+    INFOBIP_SEND,
+    SMS365_SEND,
+    form,
+    inbound,
+    infobip_message,
+    one_send,
+    received,
+    replies_to,
+    send_action,
+    turn_off,
+)
 
 REPORT_POLL_SECONDS = 30  # const.REPORT_POLL_INTERVAL_SECONDS
 INBOUND_INTERVAL = 3

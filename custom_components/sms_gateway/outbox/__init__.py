@@ -28,16 +28,21 @@ in as few requests as the provider allows. Nothing is lost on the way:
   unreachable for longer than a grace period, out of balance, or lacks the
   requested channel. The fallback never fails over itself.
 
-Modules: ``message`` (the state machine's data), ``build`` (targets and
-checks), ``store`` (storage), ``notices`` (events and repairs), ``core`` (the
-queue and its sending), ``failover`` (handing messages to the fallback).
+Modules, each importing only those before it: ``message`` (the state
+machine's data), ``build`` (targets and checks), ``store`` (storage),
+``notices`` (events and repairs), ``results`` (per-recipient results and the
+error an action raises for them), ``failover`` (which messages may go to the
+fallback account), and the outbox itself in three layers: ``state`` (the
+messages and the provider's health), ``attempt`` (one attempt to send a batch
+and its outcome), ``core`` (``Outbox``: requests, retries, failover). What a
+provider error reads like to the user is decided in ``..errors``.
 """
 
 from __future__ import annotations
 
 import random
 
-from .core import Outbox, raise_for_failures
+from .core import Outbox
 from .message import (
     BACKOFF_BASE,
     BACKOFF_MAX,
@@ -53,6 +58,7 @@ from .message import (
     SendRequest,
     backoff,
 )
+from .results import raise_for_failures
 
 __all__ = [
     "BACKOFF_BASE",

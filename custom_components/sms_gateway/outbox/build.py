@@ -8,16 +8,16 @@ of blocking the event loop.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import uuid4
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
-from ..const import CONF_DEFAULT_COUNTRY, CONF_NUMBER, CONF_SENDER, DOMAIN, SUBENTRY_RECIPIENT
+from ..account import default_region, saved_recipients
+from ..const import CONF_SENDER
 from ..coordinator import SmsGatewayCoordinator
-from ..errors import SmsValidationError
+from ..errors import message_error, number_error, validation_error
 from ..providers import (
     Channel,
     InvalidRecipientError,
@@ -27,23 +27,9 @@ from ..providers import (
     UnsupportedError,
     ViberContent,
 )
-from ..providers.phone import REASON_NO_COUNTRY, normalize_number
+from ..providers.phone import normalize_number
 from ..runtime import SmsGatewayConfigEntry
 from .message import MAX_TARGETS, SendRequest
-
-
-def validation_error(key: str, **placeholders: Any) -> ServiceValidationError:
-    """Return the user's-fault error of a translation key."""
-    return SmsValidationError(key, **placeholders)
-
-
-def provider_error(key: str, **placeholders: Any) -> HomeAssistantError:
-    """Return the provider's-fault error of a translation key."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()},
-    )
 
 
 class ChannelNotSupportedError(Exception):
@@ -55,15 +41,6 @@ class ChannelNotSupportedError(Exception):
         self.error = error
 
 
-def saved_recipients(entry: SmsGatewayConfigEntry) -> dict[str, str]:
-    """Return the saved recipients: name -> E.164 number."""
-    return {
-        subentry.title: subentry.data[CONF_NUMBER]
-        for subentry in entry.subentries.values()
-        if subentry.subentry_type == SUBENTRY_RECIPIENT
-    }
-
-
 def resolve_targets(
     hass: HomeAssistant, entry: SmsGatewayConfigEntry, targets: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -71,7 +48,7 @@ def resolve_targets(
     if len(targets) > MAX_TARGETS:
         raise validation_error("too_many_targets", count=len(targets), max=MAX_TARGETS)
     by_name = {name.casefold(): number for name, number in saved_recipients(entry).items()}
-    region = entry.options.get(CONF_DEFAULT_COUNTRY) or hass.config.country
+    region = default_region(hass, entry)
     numbers: dict[str, None] = {}  # insertion-ordered set: linear dedupe
     for target in targets:
         text = str(target).strip()
@@ -82,12 +59,7 @@ def resolve_targets(
             try:
                 number = normalize_number(text, region)
             except InvalidRecipientError as err:
-                key = (
-                    "number_needs_country"
-                    if err.provider_code == REASON_NO_COUNTRY
-                    else "invalid_number"
-                )
-                raise validation_error(key, number=text) from err
+                raise number_error(err, text) from err
         numbers[number] = None
     if not numbers:
         raise validation_error("no_target")
@@ -162,15 +134,6 @@ def build_message(
     )
     try:
         client.validate(message)
-    except UnsupportedError as err:
-        raise validation_error("not_supported", provider=provider, error=err.message) from err
-    except InvalidRequestError as err:
-        code = err.provider_code
-        if code == "sender":
-            raise validation_error("invalid_sender", sender=sender, error=err.message) from err
-        if code == "too_long":
-            raise validation_error("message_too_long", error=err.message) from err
-        if code == "empty_text":
-            raise validation_error("empty_message") from err
-        raise validation_error("invalid_message", error=err.message) from err
+    except (UnsupportedError, InvalidRequestError) as err:
+        raise message_error(err, provider=provider, sender=sender) from err
     return message

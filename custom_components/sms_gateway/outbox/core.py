@@ -1,53 +1,38 @@
-"""The queue of one account and the sending of its messages (see the package docstring)."""
+"""The queue of one account: send requests, retries and failover (see the package docstring).
+
+``Outbox`` is the top layer over ``attempt.SendAttempts`` (one attempt and its
+outcome) and ``state.OutboxState`` (the messages and the provider's health):
+it records each request's messages before anything is sent, retries what
+waits when it is due (oldest first, each message on its own backoff), probes
+a provider that was down before risking a message on it, and hands what is
+provably unsent to the fallback account.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
-from typing import Any
 from uuid import uuid4
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_point_in_utc_time
 
-from ..const import CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS, DOMAIN, LOGGER
-from ..coordinator import SmsGatewayCoordinator
+from ..const import DOMAIN, LOGGER
+from ..errors import provider_error, send_error
 from ..providers import (
     AuthenticationError,
     Channel,
     DeliveryStatus,
     InsufficientBalanceError,
-    InvalidRecipientError,
-    InvalidRequestError,
     OutgoingMessage,
-    PartialSendError,
-    ProviderClient,
     ProviderError,
-    RejectedError,
-    SendResult,
     TransientError,
-    ViberContent,
 )
-from ..providers.text import analyze
-from ..reports import DeliveryTracker
-from ..runtime import SmsGatewayConfigEntry
 from . import failover
-from .build import (
-    ChannelNotSupportedError,
-    build_message,
-    provider_error,
-    resolve_targets,
-    saved_recipients,
-    validation_error,
-)
+from .attempt import SendAttempts
+from .build import ChannelNotSupportedError, build_message, resolve_targets
 from .message import (
-    ERROR_DELIVERY_UNKNOWN,
-    ERROR_DUPLICATE,
-    ERROR_INTERNAL,
-    FAILOVER_GRACE,
-    MAX_CONCURRENT_REQUESTS,
     MAX_QUEUED,
     STATUS_QUEUED,
     Clock,
@@ -58,42 +43,12 @@ from .message import (
     backoff,
     clamp_retry_after,
 )
-from .notices import Notices
-from .store import OutboxStore, stored_form
 
 
-class Outbox:
+class Outbox(SendAttempts):
     """Sends messages for one provider account, durably."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SmsGatewayConfigEntry,
-        client: ProviderClient,
-        tracker: DeliveryTracker,
-        coordinator: SmsGatewayCoordinator | None,
-    ) -> None:
-        """Create the pipeline of an account; call async_load before use."""
-        self.hass = hass
-        self.entry = entry
-        self.client = client
-        self.tracker = tracker
-        self.coordinator = coordinator
-        self.store = OutboxStore(hass, entry.entry_id)
-        self.notices = Notices(hass, entry)
-        self.queue: dict[str, QueuedMessage] = {}
-        # Rate limiting: a few requests at once, and after a 429 nothing until
-        # the provider's Retry-After has passed - new messages queue meanwhile.
-        self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
-        self.paused_until = 0.0  # monotonic
-        self.held_for_auth = False  # credentials refused: wait for reauthentication
-        self._unsub_timer: CALLBACK_TYPE | None = None
-        self._processing = asyncio.Lock()
-        self.unavailable_since: float | None = None  # monotonic
-        self._probes = 0  # failed probes of a provider that is down
-        self._dirty = False
-
-    # -- storage ------------------------------------------------------------------
+    # -- lifecycle ----------------------------------------------------------------
 
     async def async_load(self) -> None:
         """Load the messages left from before the last stop and schedule them."""
@@ -121,20 +76,6 @@ class Outbox:
             self._changed()
         self._schedule()
 
-    def _stored(self) -> dict[str, Any]:
-        self._dirty = False
-        return stored_form(self.queue.values(), self.store.unreadable, Clock.mono(), Clock.wall())
-
-    def _changed(self) -> None:
-        """Record a state change: written soon, with the changes around it."""
-        self._dirty = True
-        self.store.schedule_save(self._stored)
-
-    async def async_flush(self) -> None:
-        """Write pending changes now instead of after the save delay."""
-        if self._dirty:
-            await self.store.async_save_now(self._stored())
-
     async def async_shutdown(self) -> None:
         """Stop the retry timer and write what changed (before a reload reads it)."""
         if self._unsub_timer is not None:
@@ -142,40 +83,7 @@ class Outbox:
             self._unsub_timer = None
         await self.async_flush()
 
-    @property
-    def max_age(self) -> float:
-        """Return how long (seconds) a message may wait before it fails."""
-        hours: float = float(self.entry.options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
-        return hours * 3600
-
-    def age_of(self, message: QueuedMessage, now_mono: float | None = None) -> float:
-        """Return how long a message has waited (monotonic, plus downtime)."""
-        now = Clock.mono() if now_mono is None else now_mono
-        return message.age + max(0.0, now - message.age_mark)
-
-    def summary(self) -> dict[str, Any]:
-        """Return the state of the queue for diagnostics (no numbers, no texts)."""
-        now = Clock.mono()
-        states: dict[str, int] = {}
-        for queued in self.queue.values():
-            states[queued.state.value] = states.get(queued.state.value, 0) + 1
-        return {
-            "messages": len(self.queue),
-            "states": states,
-            "maybe_sent": sum(q.maybe_sent for q in self.queue.values()),
-            "oldest_age_seconds": round(
-                max((self.age_of(q, now) for q in self.queue.values()), default=0.0)
-            ),
-            "held_for_reauthentication": self.held_for_auth,
-            "provider_unavailable": self.unavailable_since is not None,
-            "unreadable_stored_entries": len(self.store.unreadable),
-        }
-
     # -- targets and messages -----------------------------------------------------
-
-    def saved_recipients(self) -> dict[str, str]:
-        """Return the saved recipients: name -> E.164 number."""
-        return saved_recipients(self.entry)
 
     def resolve_targets(self, targets: tuple[str, ...]) -> tuple[str, ...]:
         """Turn saved recipient names and numbers into unique E.164 numbers."""
@@ -196,12 +104,10 @@ class Outbox:
             or (channel is Channel.VIBER and caps.viber)
         )
 
-    def down_too_long(self) -> bool:
-        """Return whether the provider has been unreachable beyond the grace period."""
-        return (
-            self.unavailable_since is not None
-            and Clock.mono() - self.unavailable_since >= FAILOVER_GRACE
-        )
+    def _fallback(self) -> Outbox | None:
+        """Return the fallback account's outbox, if one is set and loaded."""
+        other = failover.fallback_entry(self.hass, self.entry)
+        return other.runtime_data.outbox if other is not None else None
 
     # -- sending ----------------------------------------------------------------
 
@@ -209,7 +115,7 @@ class Outbox:
         self, request: SendRequest, *, allow_failover: bool = True
     ) -> list[RecipientResult]:
         """Send a request: accepted or queued per recipient; raise permanent errors."""
-        fallback = failover.fallback_of(self.hass, self.entry) if allow_failover else None
+        fallback = self._fallback() if allow_failover else None
         try:
             message = self.build_message(request)
         except ChannelNotSupportedError as err:
@@ -222,7 +128,7 @@ class Outbox:
         if error is not None:
             if fallback is not None and isinstance(error, InsufficientBalanceError):
                 return await fallback.async_send(request, allow_failover=False)
-            raise self._as_ha_error(error) from error
+            raise send_error(error, self.entry.title) from error
         if fallback is not None:
             results = await self._hand_over(results, request, fallback)
         return results
@@ -302,222 +208,6 @@ class Outbox:
         self._changed()
         return batch
 
-    def _outgoing(self, batch: list[QueuedMessage]) -> OutgoingMessage:
-        """Rebuild the message of stored messages of one group (for a retry)."""
-        first = batch[0]
-        send_at = datetime.fromisoformat(first.send_at) if first.send_at else None
-        if send_at is not None and send_at.timestamp() <= Clock.wall():
-            send_at = None  # its time has come while it waited
-        return OutgoingMessage(
-            recipients=tuple(q.recipient for q in batch),
-            text=first.text,
-            sender=first.sender,
-            channel=Channel(first.channel),
-            viber=ViberContent(**first.viber) if first.viber else None,
-            send_at=send_at,
-            client_message_ids=tuple(q.id for q in batch),
-            notify_url=first.notify_url,
-            callback_data=first.callback_data,
-        )
-
-    def _wait(self, batch: list[QueuedMessage], until: float, error: str | None) -> None:
-        """Put messages back to ``queued`` until a monotonic time."""
-        for queued in batch:
-            queued.state = MessageState.QUEUED
-            queued.next_attempt = until
-            if error is not None:
-                queued.last_error = error
-        self._changed()
-        self._schedule()
-
-    async def _attempt(
-        self,
-        batch: list[QueuedMessage],
-        message: OutgoingMessage | None = None,
-        *,
-        fresh: bool = False,
-    ) -> tuple[list[RecipientResult], ProviderError | None]:
-        """Send a batch once; return per-recipient results, or the request's permanent error.
-
-        ``fresh``: the caller waits for this first attempt (an action), so a
-        refusal of the whole request is raised to it instead of reported later.
-        """
-        if message is None:
-            message = self._outgoing(batch)
-        for queued in batch:
-            queued.state = MessageState.IN_FLIGHT
-        self._changed()
-        if self.held_for_auth or Clock.mono() < self.paused_until:
-            # Waiting for reauthentication, or the provider asked us to slow down.
-            self._wait(batch, max(self.paused_until, Clock.mono()), None)
-            return [self._pending(q, STATUS_QUEUED, None) for q in batch], None
-        for queued in batch:
-            queued.attempts += 1
-        try:
-            async with self._limiter:
-                sent = await self.client.send(message)
-        except PartialSendError as err:
-            if isinstance(err.error, AuthenticationError):
-                self.entry.async_start_reauth(self.hass)
-            return self._partial(batch, message.channel, err), None
-        except TransientError as err:
-            return self._transient(batch, err), None
-        except AuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            if fresh:
-                self._drop(batch)
-                return [], err
-            # Nothing is dropped: the queue waits for the new credentials.
-            self._hold_for_auth(batch, err)
-            return [self._pending(q, STATUS_QUEUED, None) for q in batch], None
-        except ProviderError as err:
-            self._drop(batch)
-            if isinstance(err, InsufficientBalanceError):
-                self.notices.balance_issue(create=True)
-            return [], err
-        except Exception:  # noqa: BLE001 - contained: a bug must not stall the queue
-            # A bug (ours or the provider's answer): contained to these messages.
-            LOGGER.exception("%s: sending failed unexpectedly", self.entry.title)
-            self._drop(batch)
-            self.notices.report_unknown(batch, "an unexpected error")
-            return [self._pending(q, DeliveryStatus.UNKNOWN, ERROR_INTERNAL) for q in batch], None
-        return self._settle(batch, sent, message.channel), None
-
-    def _settle(
-        self, batch: list[QueuedMessage], sent: list[SendResult], channel: Channel
-    ) -> list[RecipientResult]:
-        """Record the provider's answer for messages it took (accepted or refused each)."""
-        self._came_back()
-        self._drop(batch)
-        if any(r.error == InsufficientBalanceError.key for r in sent):
-            self.notices.balance_issue(create=True)
-        elif any(r.accepted for r in sent):
-            self.notices.balance_issue(create=False)
-        self.tracker.track_sent([r for r in sent if r.accepted])
-        if self.coordinator is not None:
-            self.entry.async_create_background_task(
-                self.hass, self.coordinator.async_request_refresh(), f"{DOMAIN} balance refresh"
-            )
-        LOGGER.debug(
-            "%s: sent %s message to %d recipient(s), %d accepted",
-            self.entry.title,
-            channel,
-            len(sent),
-            sum(r.accepted for r in sent),
-        )
-        return [self._result(r, channel) for r in sent]
-
-    def _partial(
-        self, batch: list[QueuedMessage], channel: Channel, err: PartialSendError
-    ) -> list[RecipientResult]:
-        """Settle each part of a send split into several requests that failed part-way.
-
-        The answered requests' recipients are settled and never sent again; the
-        failed request's recipients are treated as a failed request; the later
-        ones were never requested, so they are provably unsent and wait.
-        """
-        answered, rest = batch[: len(err.results)], batch[len(err.results) :]
-        results = self._settle(answered, err.results, channel)
-        failed, later = rest[: len(err.failed_recipients)], rest[len(err.failed_recipients) :]
-        cause = err.error
-        if isinstance(cause, TransientError):
-            results += self._transient(failed, cause)
-        elif isinstance(cause, AuthenticationError):
-            self._hold_for_auth(failed, cause)
-            results += [self._pending(q, STATUS_QUEUED, None) for q in failed]
-        else:
-            self._drop(failed)
-            if isinstance(cause, InsufficientBalanceError):
-                self.notices.balance_issue(create=True)
-            results += [self._pending(q, DeliveryStatus.REJECTED.value, cause.key) for q in failed]
-        now = Clock.mono()
-        for queued in later:
-            queued.state = MessageState.QUEUED
-            queued.next_attempt = now + backoff(queued.attempts, clamp_retry_after(err.retry_after))
-        self._changed()
-        self._schedule()
-        return results + [self._pending(q, STATUS_QUEUED, None) for q in later]
-
-    def _hold_for_auth(self, batch: list[QueuedMessage], err: AuthenticationError) -> None:
-        """Hold the queue until the account is reauthenticated; drop nothing."""
-        self.held_for_auth = True
-        LOGGER.warning(
-            "%s refused the credentials; %d message(s) wait for reauthentication",
-            self.entry.title,
-            len(self.queue),
-        )
-        self._wait(batch, Clock.mono(), err.key)
-
-    def _transient(self, batch: list[QueuedMessage], err: TransientError) -> list[RecipientResult]:
-        """Wait after a temporary failure, or report unknown what may have been sent."""
-        self._went_unavailable(err)
-        retry_after = clamp_retry_after(err.retry_after)
-        if err.provider_code == "429":
-            self.paused_until = Clock.mono() + backoff(1, retry_after)
-        if err.ambiguous and not self.client.capabilities.idempotent_send:
-            self._drop(batch)
-            self.notices.report_unknown(batch, "the answer was lost")
-            return [self._pending(q, DeliveryStatus.UNKNOWN, ERROR_DELIVERY_UNKNOWN) for q in batch]
-        now = Clock.mono()
-        for queued in batch:
-            queued.state = MessageState.QUEUED
-            queued.maybe_sent = queued.maybe_sent or err.ambiguous
-            queued.next_attempt = now + backoff(queued.attempts, retry_after)
-            queued.last_error = err.key
-        self._changed()
-        self._schedule()
-        return [self._pending(q, STATUS_QUEUED, None) for q in batch]
-
-    def _drop(self, batch: list[QueuedMessage]) -> None:
-        for queued in batch:
-            self.queue.pop(queued.id, None)
-        self._changed()
-        self._schedule()
-
-    def _result(self, result: SendResult, channel: Channel) -> RecipientResult:
-        status = result.status.status.value
-        error = None if result.accepted else (result.error or status)
-        if result.error == ERROR_DUPLICATE:
-            # Our id was already accepted (a resend after a lost answer).
-            status, error = DeliveryStatus.ACCEPTED.value, None
-        return RecipientResult(
-            to=result.recipient,
-            status=status,
-            message_id=result.message_id,
-            segments=result.segments,
-            encoding=result.encoding.value,
-            channel=channel.value,
-            error=error,
-            config_entry_id=self.entry.entry_id,
-        )
-
-    def _pending(self, queued: QueuedMessage, status: str, error: str | None) -> RecipientResult:
-        info = analyze(queued.text)
-        return RecipientResult(
-            to=queued.recipient,
-            status=status,
-            message_id=queued.id,
-            segments=info.segments,
-            encoding=info.encoding.value,
-            channel=queued.channel,
-            error=error,
-            config_entry_id=self.entry.entry_id,
-        )
-
-    def _as_ha_error(self, error: ProviderError) -> HomeAssistantError:
-        account = self.entry.title
-        if isinstance(error, AuthenticationError):
-            return provider_error("auth_failed", account=account)
-        if isinstance(error, InsufficientBalanceError):
-            return provider_error("insufficient_balance", account=account)
-        if isinstance(error, InvalidRecipientError):
-            return validation_error("invalid_number", number=error.recipient or "?")
-        if isinstance(error, InvalidRequestError):
-            return validation_error("invalid_message", error=error.message)
-        if isinstance(error, RejectedError):
-            return provider_error("rejected", account=account, error=error.message)
-        return provider_error("provider_error", account=account, error=error.message)
-
     # -- retries ------------------------------------------------------------------
 
     @callback
@@ -586,7 +276,7 @@ class Outbox:
                 queued.state = MessageState.IN_FLIGHT
             self._changed()
             await self.async_flush()
-        fallback = failover.fallback_of(self.hass, self.entry)
+        fallback = self._fallback()
         unreachable_until: float | None = None
         for batch in groups.values():
             if self.held_for_auth or unreachable_until is not None:
@@ -637,7 +327,7 @@ class Outbox:
 
     async def _fail_over_waiting(self, batches: list[list[QueuedMessage]]) -> None:
         """Hand what waits for a provider that is still down to the fallback account."""
-        fallback = failover.fallback_of(self.hass, self.entry)
+        fallback = self._fallback()
         if fallback is None or self.held_for_auth or not self.down_too_long():
             return
         for batch in batches:
@@ -661,19 +351,6 @@ class Outbox:
             return
         for result in results:
             self._fire_result(result)
-
-    def _keep(self, batch: list[QueuedMessage], reason: str) -> None:
-        """Put messages back in the outbox for a later retry (they expire at max age)."""
-        if not batch:
-            return
-        LOGGER.warning("%s: %d message(s) stay queued: %s", self.entry.title, len(batch), reason)
-        now = Clock.mono()
-        for queued in batch:
-            queued.state = MessageState.QUEUED
-            queued.next_attempt = now + backoff(max(1, queued.attempts), None)
-            self.queue[queued.id] = queued
-        self._changed()
-        self._schedule()
 
     def _fire_outcomes(
         self,
@@ -705,55 +382,4 @@ class Outbox:
             result.status,
             result.error,
             config_entry_id=result.config_entry_id,
-        )
-
-    # -- health ---------------------------------------------------------------------
-
-    def _went_unavailable(self, err: TransientError) -> None:
-        if self.unavailable_since is None:
-            self.unavailable_since = Clock.mono()
-            LOGGER.warning(
-                "%s is unavailable (%s); messages are kept in the outbox and retried",
-                self.entry.title,
-                err.message,
-            )
-
-    def _came_back(self) -> None:
-        if self.unavailable_since is not None:
-            self.unavailable_since = None
-            LOGGER.info("%s is available again", self.entry.title)
-
-
-# Per-recipient errors that have a message of their own when every recipient failed.
-_SINGLE_CAUSE = {
-    InsufficientBalanceError.key: "insufficient_balance",
-    ERROR_DELIVERY_UNKNOWN: ERROR_DELIVERY_UNKNOWN,
-    ERROR_INTERNAL: ERROR_DELIVERY_UNKNOWN,
-}
-
-
-def raise_for_failures(
-    results: list[RecipientResult], *, partial_ok: bool, account: str = ""
-) -> None:
-    """Raise when recipients failed.
-
-    Every recipient failed: always raise. Some failed: raise unless the caller
-    asked for the per-recipient response (``partial_ok``), which says which.
-    Queued messages are not failures: they are sent as soon as possible.
-    """
-    failed = [r for r in results if not r.ok]
-    if not failed:
-        return
-    details = ", ".join(f"{r.to} ({r.error})" for r in failed)
-    if len(failed) == len(results):
-        causes = {r.error for r in failed}
-        if len(causes) == 1 and (key := _SINGLE_CAUSE.get(str(causes.pop()))):
-            raise provider_error(key, account=account, recipients=", ".join(r.to for r in failed))
-        raise provider_error("send_failed", failed=details)
-    if not partial_ok:
-        raise provider_error(
-            "partial_failure",
-            sent=len(results) - len(failed),
-            total=len(results),
-            failed=details,
         )

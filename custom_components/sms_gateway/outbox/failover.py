@@ -8,8 +8,6 @@ accounts naming each other cannot loop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
@@ -18,19 +16,18 @@ from ..providers import Channel
 from ..runtime import SmsGatewayConfigEntry
 from .message import QueuedMessage, SendRequest
 
-if TYPE_CHECKING:
-    from .core import Outbox
 
-
-def fallback_of(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> Outbox | None:
-    """Return the fallback account's outbox, if one is set and loaded."""
+def fallback_entry(
+    hass: HomeAssistant, entry: SmsGatewayConfigEntry
+) -> SmsGatewayConfigEntry | None:
+    """Return the account's fallback account, if one is set and loaded."""
     entry_id = entry.options.get(CONF_FALLBACK_ACCOUNT)
     if not entry_id or entry_id == entry.entry_id:
         return None
     other: SmsGatewayConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
     if other is None or other.domain != DOMAIN or other.state is not ConfigEntryState.LOADED:
         return None
-    return other.runtime_data.outbox
+    return other
 
 
 def movable(batch: list[QueuedMessage]) -> list[QueuedMessage]:

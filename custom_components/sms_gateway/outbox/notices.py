@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from ..const import DOMAIN, EVENT_DELIVERY_REPORT, LOGGER
+from ..account import fire_delivery_report
+from ..const import DOMAIN, LOGGER
 from ..providers import DeliveryStatus
 from ..runtime import SmsGatewayConfigEntry
 from .message import ERROR_DELIVERY_UNKNOWN, QueuedMessage
@@ -44,16 +45,14 @@ class Notices:
         config_entry_id: str | None = None,
     ) -> None:
         """Fire ``sms_gateway_delivery_report`` for one message."""
-        self.hass.bus.async_fire(
-            EVENT_DELIVERY_REPORT,
-            {
-                "config_entry_id": config_entry_id or self.entry.entry_id,
-                "message_id": message_id,
-                "to": recipient,
-                "status": status,
-                "error": error,
-                "permanent": error is not None,
-            },
+        fire_delivery_report(
+            self.hass,
+            config_entry_id or self.entry.entry_id,
+            message_id=message_id,
+            to=recipient,
+            status=status,
+            error=error,
+            permanent=error is not None,
         )
 
     def balance_issue(self, *, create: bool) -> None:

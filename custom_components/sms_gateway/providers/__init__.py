@@ -4,7 +4,8 @@ This package does not import Home Assistant: it needs only aiohttp,
 phonenumbers and gsm0338, and could be published as a library of its own.
 
 Use ``create_client(provider, session, config)``; read what a provider can do
-from ``client.capabilities``.
+from ``client.capabilities``, and everything else about it from its class
+(``CLIENTS[provider]``: ``display_name``, ``push_methods``, ``parse_push``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .errors import (
     PartialSendError,
     ProtocolError,
     ProviderError,
+    RateLimitedError,
+    Reason,
     RejectedError,
     TransientError,
     UnsupportedError,
@@ -52,6 +55,12 @@ CLIENTS: dict[str, type[ProviderClient]] = {
     Sms365Client.provider: Sms365Client,
     VoipCommunicationsClient.provider: VoipCommunicationsClient,
 }
+
+
+def display_name(provider: str) -> str:
+    """Return the name people read of a provider (the name itself if unknown)."""
+    client = CLIENTS.get(provider)
+    return client.display_name if client else provider
 
 
 def create_client(
@@ -101,6 +110,8 @@ __all__ = [
     "ProtocolError",
     "ProviderClient",
     "ProviderError",
+    "RateLimitedError",
+    "Reason",
     "RejectedError",
     "SendResult",
     "Sms365Client",
@@ -111,4 +122,5 @@ __all__ = [
     "ViberSenderBalance",
     "VoipCommunicationsClient",
     "create_client",
+    "display_name",
 ]

@@ -18,6 +18,7 @@ from aiohttp import (
     ClientError,
     ClientSession,
     ClientTimeout,
+    hdrs,
 )
 
 from .errors import (
@@ -26,6 +27,8 @@ from .errors import (
     PartialSendError,
     ProtocolError,
     ProviderError,
+    RateLimitedError,
+    Reason,
     TransientError,
     UnsupportedError,
 )
@@ -41,6 +44,7 @@ from .models import (
     SendResult,
     ViberSenderBalance,
 )
+from .parse import shape_error
 from .sender import validate_sender
 from .text import analyze
 
@@ -94,11 +98,19 @@ class ProviderClient(ABC):
     The aiohttp session is injected (Home Assistant passes its shared one);
     every request has a timeout; no credential is ever logged or put into an
     exception message.
+
+    What the integration needs to know about a provider is asked of its class,
+    never of its name: ``capabilities``, ``display_name``, ``push_methods``
+    and ``parse_push``.
     """
 
     provider: ClassVar[str]
+    #: The name people read (the device's manufacturer).
+    display_name: ClassVar[str]
     capabilities: ClassVar[Capabilities]
     default_url: ClassVar[str]
+    #: The HTTP methods the provider's pushes (webhook calls) use.
+    push_methods: ClassVar[tuple[str, ...]] = (hdrs.METH_POST,)
 
     def __init__(
         self,
@@ -114,6 +126,19 @@ class ProviderClient(ABC):
         # Status values the provider sent that its document does not list, and
         # how often each came (diagnostics); see count_unknown_status.
         self.unknown_statuses: dict[str, int] = {}
+
+    @classmethod
+    def parse_push(
+        cls, query: Mapping[str, str], body: bytes, fields: Mapping[str, Any]
+    ) -> tuple[list[DeliveryReport], list[InboundMessage]]:
+        """Parse what the provider pushed to the account's webhook.
+
+        ``query`` is the URL's query string, ``body`` the raw body and
+        ``fields`` the query merged with the body read as a form or a JSON
+        object. Return the delivery reports and the inbound messages; raise
+        ValueError or a ProviderError if the push cannot be parsed.
+        """
+        raise UnsupportedError(f"{cls.provider} pushes nothing")
 
     @property
     def base_url(self) -> str:
@@ -187,22 +212,24 @@ class ProviderClient(ABC):
         """Raise before any request if the provider would refuse the message."""
         caps = self.capabilities
         if message.channel is Channel.FLASH and not caps.flash:
-            raise UnsupportedError(f"{self.provider} cannot send flash SMS", provider_code="flash")
+            raise UnsupportedError(
+                f"{self.provider} cannot send flash SMS", provider_code=Reason.FLASH
+            )
         if message.channel is Channel.VIBER and not caps.viber:
-            raise UnsupportedError(f"{self.provider} cannot send Viber", provider_code="viber")
+            raise UnsupportedError(f"{self.provider} cannot send Viber", provider_code=Reason.VIBER)
         if message.send_at is not None and not caps.scheduling:
             raise UnsupportedError(
-                f"{self.provider} cannot schedule messages", provider_code="scheduling"
+                f"{self.provider} cannot schedule messages", provider_code=Reason.SCHEDULING
             )
         if not message.text.strip() and message.channel is not Channel.VIBER:
-            raise InvalidRequestError("The message is empty", provider_code="empty_text")
+            raise InvalidRequestError("The message is empty", provider_code=Reason.EMPTY_TEXT)
         if message.channel is not Channel.VIBER:
             info = analyze(message.text)
             if info.segments > MAX_TEXT_SEGMENTS:
                 raise InvalidRequestError(
                     f"The message is too long ({info.segments} SMS segments, "
                     f"at most {MAX_TEXT_SEGMENTS})",
-                    provider_code="too_long",
+                    provider_code=Reason.TOO_LONG,
                 )
         if message.sender:
             validate_sender(message.sender, caps.sender_rules)
@@ -245,7 +272,7 @@ class ProviderClient(ABC):
     ) -> RawResponse:
         """Make a request and map transport and HTTP failures to ProviderErrors.
 
-        401/403 raise AuthenticationError; 429 and 503 (refused before any
+        401/403 raise AuthenticationError; 429 (RateLimitedError) and 503 (refused before any
         processing) raise a non-ambiguous TransientError; other 5xx, timeouts
         and connections lost after sending raise an ambiguous one. Other
         statuses are returned for the provider to interpret.
@@ -289,7 +316,13 @@ class ProviderClient(ABC):
                 provider_code=str(status),
             )
         retry_after = parse_retry_after(raw.headers.get("Retry-After"))
-        if status in (429, 503):
+        if status == 429:
+            raise RateLimitedError(
+                f"{self.provider} is busy (HTTP {status})",
+                retry_after=retry_after,
+                provider_code=str(status),
+            )
+        if status == 503:
             raise TransientError(
                 f"{self.provider} is busy (HTTP {status})",
                 retry_after=retry_after,
@@ -335,18 +368,4 @@ class ProviderClient(ABC):
 
     def shape_error(self, what: str) -> ProtocolError:
         """Return the error for an answer of the wrong shape."""
-        return ProtocolError(f"{self.provider} sent an unexpected answer: {what}")
-
-
-def as_dict(value: Any, client: ProviderClient, what: str) -> dict[str, Any]:
-    """Return value if it is a JSON object, else raise a ProtocolError."""
-    if not isinstance(value, dict):
-        raise client.shape_error(f"{what} is not an object")
-    return value
-
-
-def as_list(value: Any, client: ProviderClient, what: str) -> list[Any]:
-    """Return value if it is a JSON array, else raise a ProtocolError."""
-    if not isinstance(value, list):
-        raise client.shape_error(f"{what} is not a list")
-    return value
+        return shape_error(self.provider, what)

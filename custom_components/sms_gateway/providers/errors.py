@@ -11,6 +11,7 @@ A small hierarchy the integration maps to Home Assistant's errors:
 * ``TransientError`` - try again later; ``retry_after`` when the provider said
   when, ``ambiguous`` when the request may have reached the provider (a
   timeout or a reset after sending): resending may then send twice.
+  ``RateLimitedError`` (HTTP 429) is the one that asks to slow down.
 * ``ProtocolError`` - the answer could not be understood.
 * ``UnsupportedError`` - the provider has no such feature.
 * ``PartialSendError`` - a send split into several requests (chunks) failed
@@ -22,14 +23,53 @@ codes, provider error names and the provider's own error text (sms365
 ``remarks``, Infobip ``serviceException.text``, a voip-communications
 refusal's body), from which every credential is masked (and, for
 voip-communications, which echoes numbers, anything like a phone number).
+
+``provider_code`` says why, as a string (stored, put into events and
+translation placeholders): a ``Reason`` member when a client refused the
+request itself before asking the provider, else the provider's own code (an
+HTTP status such as ``"503"``, an sms365 error number, an Infobip error
+name). Compare it with ``Reason`` members (or with the named codes of the
+client that sets them), never with literals.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .models import SendResult
+
+
+class Reason(StrEnum):
+    """Why a client refused a request itself (a ``provider_code``).
+
+    The values are stable: they are stored and used in translations.
+    """
+
+    # The provider lacks the feature (UnsupportedError).
+    FLASH = "flash"
+    VIBER = "viber"
+    SCHEDULING = "scheduling"
+    # The message (InvalidRequestError).
+    EMPTY_TEXT = "empty_text"
+    TOO_LONG = "too_long"
+    SENDER = "sender"
+    # A phone number that does not parse (InvalidRecipientError).
+    NOT_A_NUMBER = "not_a_number"
+    NO_COUNTRY = "no_country"
+    INVALID_NUMBER = "invalid"
+    # Infobip requests and answers.
+    HEX = "hex"
+    NO_RECIPIENT = "to"
+    NO_MESSAGES = "messages"
+    GENERAL_STATUS = "generalStatus"
+    # sms365 Viber messages (InvalidRequestError).
+    VIBER_SENDER = "viber_sender"
+    VIBER_TEXT = "viber_text"
+    VIBER_BUTTON = "viber_button"
+    VIBER_IMAGE_WITHOUT_BUTTON = "viber_image_without_button"
+    VIBER_VALIDITY = "viber_validity"
 
 
 class ProviderError(Exception):
@@ -103,6 +143,10 @@ class TransientError(ProviderError):
         super().__init__(message, provider_code=provider_code)
         self.retry_after = retry_after
         self.ambiguous = ambiguous
+
+
+class RateLimitedError(TransientError):
+    """The provider asked to slow down (HTTP 429); not ambiguous: nothing was processed."""
 
 
 class ProtocolError(ProviderError):

@@ -95,7 +95,7 @@ from aiohttp import ClientSession, encode_basic_auth
 from yarl import URL
 
 from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse, short_digest
-from .errors import InvalidRequestError, ProtocolError, ProviderError
+from .errors import InvalidRequestError, ProtocolError, ProviderError, Reason
 from .models import (
     AccountInfo,
     Balance,
@@ -110,6 +110,7 @@ from .models import (
     SendResult,
     StatusDetail,
 )
+from .parse import as_dict, as_float, as_int, as_list, as_opt_dict, as_text, shape_error
 from .phone import digits, from_provider, region_of
 from .sender import validate_sender
 from .text import analyze
@@ -365,61 +366,15 @@ class NumberContextResponse:
 # -- helpers ----------------------------------------------------------------------
 
 
-def _shape(what: str) -> ProtocolError:
-    return ProtocolError(f"{PROVIDER} sent an unexpected answer: {what}")
-
-
-def _dict(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _shape(f"{what} is not an object")
-    return value
-
-
-def _opt_dict(value: Any, what: str) -> dict[str, Any]:
-    """Return an optional object; a missing one is empty."""
-    return {} if value is None else _dict(value, what)
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _shape(f"{what} is not a list")
-    return value
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _str(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _number(value: Any) -> str | None:
-    text = _str(value)
+    """Return the E.164 form of a number the answer gives (digits, maybe ``+``)."""
+    text = as_text(value)
     return from_provider(text) if text else None
 
 
 def parse_date(value: Any) -> datetime | None:
     """Read ``2015-02-12T09:51:43.123+0100`` (or ``+01:00``, ``Z``); naive = UTC."""
-    text = _str(value)
+    text = as_text(value)
     if text is None:
         return None
     try:
@@ -437,38 +392,38 @@ def format_date(value: datetime) -> str:
 
 
 def _group_of(status: Mapping[str, Any]) -> int | None:
-    status_id = _int(status.get("id"))
+    status_id = as_int(status.get("id"))
     if status_id is not None and status_id in STATUSES:
         return STATUSES[status_id][0]
-    name = _str(status.get("name"))
+    name = as_text(status.get("name"))
     if name is not None and name.upper() in STATUS_NAMES:
         return STATUS_NAMES[name.upper()]
-    group_id = _int(status.get("groupId"))
+    group_id = as_int(status.get("groupId"))
     if group_id is not None and group_id in STATUS_GROUPS:
         return group_id
-    group_name = _str(status.get("groupName"))
+    group_name = as_text(status.get("groupName"))
     return GROUP_NAMES.get(group_name.upper()) if group_name else None
 
 
 def normalize_status(status_obj: Any, error_obj: Any = None) -> StatusDetail:
     """Map a Status (and Error) object of the document to a StatusDetail."""
-    status = _opt_dict(status_obj, "status")
-    error = _opt_dict(error_obj, "error")
+    status = as_opt_dict(status_obj, PROVIDER, "status")
+    error = as_opt_dict(error_obj, PROVIDER, "error")
     group = _group_of(status)
     normalised = STATUS_GROUPS[group][2] if group is not None else DeliveryStatus.UNKNOWN
-    status_id = _int(status.get("id"))
+    status_id = as_int(status.get("id"))
     known = STATUSES.get(status_id) if status_id is not None else None
-    provider_status = _str(status.get("name")) or (known[1] if known else None)
+    provider_status = as_text(status.get("name")) or (known[1] if known else None)
     if provider_status is None and status_id is not None:
         provider_status = str(status_id)
-    description = _str(status.get("description")) or (known[2] if known else None)
+    description = as_text(status.get("description")) or (known[2] if known else None)
 
-    error_id = _int(error.get("id"))
+    error_id = as_int(error.get("id"))
     gsm = GSM_ERRORS.get(error_id) if error_id is not None else None
-    error_name = _str(error.get("name")) or (gsm[0] if gsm else None)
+    error_name = as_text(error.get("name")) or (gsm[0] if gsm else None)
     if error_name is None and error_id is not None:
         error_name = str(error_id)
-    error_description = _str(error.get("description"))
+    error_description = as_text(error.get("description"))
     permanent_value = error.get("permanent")
     if isinstance(permanent_value, bool):
         permanent = permanent_value
@@ -494,20 +449,20 @@ def rejection_error(detail: StatusDetail) -> str | None:
 
 
 def _price(entry: Mapping[str, Any], segments: int | None) -> tuple[float | None, str | None]:
-    price = _opt_dict(entry.get("price"), "price")
-    per_message = _float(price.get("pricePerMessage"))
+    price = as_opt_dict(entry.get("price"), PROVIDER, "price")
+    per_message = as_float(price.get("pricePerMessage"))
     total = None if per_message is None else round(per_message * (segments or 1), 6)
-    return total, _str(price.get("currency"))
+    return total, as_text(price.get("currency"))
 
 
 def _report(entry: Any) -> DeliveryReport:
-    data = _dict(entry, "a report")
-    message_id = _str(data.get("messageId"))
+    data = as_dict(entry, PROVIDER, "a report")
+    message_id = as_text(data.get("messageId"))
     if message_id is None:
-        raise _shape("a report without messageId")
-    segments = _int(data.get("smsCount"))
+        raise shape_error(PROVIDER, "a report without messageId")
+    segments = as_int(data.get("smsCount"))
     price, currency = _price(data, segments)
-    mccmnc = _str(data.get("mccmnc")) or _str(data.get("mccMnc"))
+    mccmnc = as_text(data.get("mccmnc")) or as_text(data.get("mccMnc"))
     callback = data.get("callbackData")
     return DeliveryReport(
         message_id=message_id,
@@ -518,7 +473,7 @@ def _report(entry: Any) -> DeliveryReport:
         segments=segments,
         price=price,
         currency=currency,
-        bulk_id=_str(data.get("bulkId")),
+        bulk_id=as_text(data.get("bulkId")),
         callback_data=None if callback is None else str(callback),
         mcc=mccmnc[:3] if mccmnc else None,
         mnc=(mccmnc[3:] or None) if mccmnc else None,
@@ -526,22 +481,22 @@ def _report(entry: Any) -> DeliveryReport:
 
 
 def _inbound(entry: Any) -> InboundMessage:
-    data = _dict(entry, "a received message")
-    message_id = _str(data.get("messageId"))
-    sender = _str(data.get("from"))
+    data = as_dict(entry, PROVIDER, "a received message")
+    message_id = as_text(data.get("messageId"))
+    sender = as_text(data.get("from"))
     text = data.get("text")
     if message_id is None or sender is None or not isinstance(text, str):
-        raise _shape("a received message without messageId, from or text")
+        raise shape_error(PROVIDER, "a received message without messageId, from or text")
     clean = data.get("cleanText")
     return InboundMessage(
         message_id=message_id,
         sender=from_provider(sender),
         text=text,
         recipient=_number(data.get("to")),
-        keyword=_str(data.get("keyword")),
+        keyword=as_text(data.get("keyword")),
         clean_text=clean if isinstance(clean, str) else None,
         received_at=parse_date(data.get("receivedAt")),
-        segments=_int(data.get("smsCount")),
+        segments=as_int(data.get("smsCount")),
     )
 
 
@@ -549,29 +504,29 @@ _VALID_WHEN = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.PENDING, Deliv
 
 
 def _number_info(entry: Any) -> NumberInfo:
-    data = _dict(entry, "a Number Context result")
+    data = as_dict(entry, PROVIDER, "a Number Context result")
     number = _number(data.get("to"))
     if number is None:
-        raise _shape("a Number Context result without to")
+        raise shape_error(PROVIDER, "a Number Context result without to")
     status = normalize_status(data.get("status"), data.get("error"))
     valid = status.status in _VALID_WHEN or (
         status.status in (DeliveryStatus.UNDELIVERABLE, DeliveryStatus.EXPIRED)
         and not status.permanent
     )
-    original = _opt_dict(data.get("originalNetwork"), "originalNetwork")
-    ported_network = _opt_dict(data.get("portedNetwork"), "portedNetwork")
+    original = as_opt_dict(data.get("originalNetwork"), PROVIDER, "originalNetwork")
+    ported_network = as_opt_dict(data.get("portedNetwork"), PROVIDER, "portedNetwork")
     ported = data.get("ported")
     roaming = data.get("roaming")
-    network = (_str(ported_network.get("networkName")) if ported is True else None) or _str(
+    network = (as_text(ported_network.get("networkName")) if ported is True else None) or as_text(
         original.get("networkName")
     )
-    mccmnc = _str(data.get("mccMnc")) or _str(data.get("mccmnc"))
+    mccmnc = as_text(data.get("mccMnc")) or as_text(data.get("mccmnc"))
     return NumberInfo(
         number=number,
         valid=valid,
         status=status,
         country=region_of(number) if number.startswith("+") else None,
-        country_prefix=_str(original.get("countryPrefix")),
+        country_prefix=as_text(original.get("countryPrefix")),
         network=network,
         mcc=mccmnc[:3] if mccmnc else None,
         mnc=(mccmnc[3:] or None) if mccmnc else None,
@@ -581,12 +536,12 @@ def _number_info(entry: Any) -> NumberInfo:
 
 
 def _results(payload: Any, key: str = "results") -> list[Any]:
-    return _list(_dict(payload, "the answer").get(key), key)
+    return as_list(as_dict(payload, PROVIDER, "the answer").get(key), PROVIDER, key)
 
 
 def _entry_id(entry: Any) -> str:
     """Name an entry in a log line by its provider id: never its text or numbers."""
-    message_id = _str(entry.get("messageId")) if isinstance(entry, dict) else None
+    message_id = as_text(entry.get("messageId")) if isinstance(entry, dict) else None
     return repr(message_id[:64]) if message_id else "without messageId"
 
 
@@ -631,7 +586,7 @@ def parse_sent_logs(payload: Any) -> list[SentMessageLog]:
         report = _report(entry)
         logs.append(
             SentMessageLog(
-                report=report, sender=_str(entry.get("from")), text=_str(entry.get("text"))
+                report=report, sender=as_text(entry.get("from")), text=as_text(entry.get("text"))
             )
         )
     return logs
@@ -652,9 +607,9 @@ def parse_inbound_messages(payload: Any, *, skip_unreadable: bool = False) -> li
 
 def parse_number_context(payload: Any) -> list[NumberInfo]:
     """Parse Number Context results (``results`` or ``ncResults``; sync answer or push)."""
-    data = _dict(payload, "the answer")
+    data = as_dict(payload, PROVIDER, "the answer")
     key = "results" if "results" in data else "ncResults"
-    return [_number_info(entry) for entry in _list(data.get(key), key)]
+    return [_number_info(entry) for entry in as_list(data.get(key), PROVIDER, key)]
 
 
 def _hex(payload: str) -> str:
@@ -663,16 +618,18 @@ def _hex(payload: str) -> str:
         raw = bytes.fromhex("".join(payload.split()))
     except ValueError:
         raise InvalidRequestError(
-            "The binary payload is not hexadecimal", provider_code="hex"
+            "The binary payload is not hexadecimal", provider_code=Reason.HEX
         ) from None
     if not raw:
-        raise InvalidRequestError("The binary payload is empty", provider_code="hex")
+        raise InvalidRequestError("The binary payload is empty", provider_code=Reason.HEX)
     return raw.hex(" ")
 
 
 def _check_recipients(recipients: Sequence[str]) -> None:
     if not recipients:
-        raise InvalidRequestError("A message needs at least one recipient", provider_code="to")
+        raise InvalidRequestError(
+            "A message needs at least one recipient", provider_code=Reason.NO_RECIPIENT
+        )
 
 
 # -- the client -------------------------------------------------------------------
@@ -682,6 +639,7 @@ class InfobipClient(ProviderClient):
     """Client of an Infobip-v1 style SMS API."""
 
     provider = PROVIDER
+    display_name = "Infobip-compatible SMS API"
     default_url = "https://api.shortlink.pro"
     capabilities: ClassVar[Capabilities] = Capabilities(
         text=True,
@@ -738,6 +696,23 @@ class InfobipClient(ProviderClient):
             raise self._refusal(raw)
         return self._json(raw)
 
+    @classmethod
+    def parse_push(
+        cls, query: Mapping[str, str], body: bytes, fields: Mapping[str, Any]
+    ) -> tuple[list[DeliveryReport], list[InboundMessage]]:
+        """Parse a ``notifyUrl`` push: delivery reports, or forwarded inbound SMS.
+
+        Both come as JSON ``{"results": [...]}``; entries that all carry a
+        ``status`` are delivery reports.
+        """
+        payload = json.loads(body.decode("utf-8"))
+        results = payload.get("results") if isinstance(payload, dict) else None
+        if not isinstance(results, list) or not results:
+            raise ProtocolError("no results")
+        if all(isinstance(item, dict) and "status" in item for item in results):
+            return parse_delivery_reports(payload), []
+        return [], parse_inbound_messages(payload)
+
     def _scrub(self, text: str) -> str:
         for secret in filter(None, (self._password, self._username)):
             text = text.replace(secret, "***")
@@ -753,8 +728,8 @@ class InfobipClient(ProviderClient):
         if isinstance(data, dict) and isinstance(data.get("requestError"), dict):
             exception = data["requestError"].get("serviceException")
             if isinstance(exception, dict):
-                text = _str(exception.get("text"))
-                code = _str(exception.get("messageId"))
+                text = as_text(exception.get("text"))
+                code = as_text(exception.get("messageId"))
         if text is None and raw.status in (404, 405):
             return ProtocolError(
                 f"{PROVIDER} answered HTTP {raw.status}; check the API address",
@@ -786,11 +761,11 @@ class InfobipClient(ProviderClient):
 
     async def get_balance(self) -> Balance:
         """Return the account balance (``GET /restapi/account/1/balance``)."""
-        data = _dict(await self._call("GET", BALANCE_PATH), "the answer")
-        amount = _float(data.get("balance"))
+        data = as_dict(await self._call("GET", BALANCE_PATH), PROVIDER, "the answer")
+        amount = as_float(data.get("balance"))
         if amount is None:
-            raise _shape("balance is not a number")
-        return Balance(amount=amount, currency=_str(data.get("currency")))
+            raise shape_error(PROVIDER, "balance is not a number")
+        return Balance(amount=amount, currency=as_text(data.get("currency")))
 
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
         ids = message.client_message_ids or tuple(uuid.uuid4().hex for _ in message.recipients)
@@ -847,12 +822,15 @@ class InfobipClient(ProviderClient):
         scheduled: bool = False,
     ) -> SendResponse:
         """Match the answer's ``messages`` to our (recipient, message id) list."""
-        data = _dict(payload, "the answer")
-        entries = [_dict(e, "a messages entry") for e in _list(data.get("messages"), "messages")]
+        data = as_dict(payload, PROVIDER, "the answer")
+        entries = [
+            as_dict(e, PROVIDER, "a messages entry")
+            for e in as_list(data.get("messages"), PROVIDER, "messages")
+        ]
         by_id: dict[str, int] = {}
         by_to: dict[str, list[int]] = {}
         for slot, entry in enumerate(entries):
-            answered_id = _str(entry.get("messageId"))
+            answered_id = as_text(entry.get("messageId"))
             if answered_id is not None:
                 by_id.setdefault(answered_id, slot)
             to = "".join(ch for ch in str(entry.get("to") or "") if ch.isdigit())
@@ -893,14 +871,14 @@ class InfobipClient(ProviderClient):
                 SendResult(
                     recipient=recipient,
                     status=detail,
-                    message_id=_str(entry.get("messageId")) or message_id,
-                    segments=_int(entry.get("smsCount")) or seg,
+                    message_id=as_text(entry.get("messageId")) or message_id,
+                    segments=as_int(entry.get("smsCount")) or seg,
                     encoding=enc,
                     channel=channel,
                     error=rejection_error(detail),
                 )
             )
-        return SendResponse(bulk_id=_str(data.get("bulkId")), results=results)
+        return SendResponse(bulk_id=as_text(data.get("bulkId")), results=results)
 
     # -- the document's other send methods ---------------------------------------
 
@@ -926,7 +904,7 @@ class InfobipClient(ProviderClient):
     async def send_text_multi(self, messages: Sequence[TextMessage]) -> SendResponse:
         """Send several texts in one request (``text/multi``)."""
         if not messages:
-            raise InvalidRequestError("No messages to send", provider_code="messages")
+            raise InvalidRequestError("No messages to send", provider_code=Reason.NO_MESSAGES)
         specs: list[dict[str, Any]] = []
         destinations: list[tuple[str, str | None]] = []
         encodings: list[Encoding] = []
@@ -973,7 +951,7 @@ class InfobipClient(ProviderClient):
     async def send_binary_multi(self, messages: Sequence[BinaryMessage]) -> SendResponse:
         """Send several binary messages in one request (``binary/multi``)."""
         if not messages:
-            raise InvalidRequestError("No messages to send", provider_code="messages")
+            raise InvalidRequestError("No messages to send", provider_code=Reason.NO_MESSAGES)
         specs = [self._binary_spec(m) for m in messages]
         destinations = [(r, None) for m in messages for r in m.recipients]
         encodings = [_binary_encoding(m) for m in messages for _ in m.recipients]
@@ -1017,7 +995,7 @@ class InfobipClient(ProviderClient):
         status = general_status.strip().upper() if general_status else None
         if status is not None and status not in GENERAL_STATUSES:
             raise InvalidRequestError(
-                f"Unknown general status {status!r}", provider_code="generalStatus"
+                f"Unknown general status {status!r}", provider_code=Reason.GENERAL_STATUS
             )
         params = _params(
             **{"from": sender},
@@ -1084,7 +1062,7 @@ class InfobipClient(ProviderClient):
         for number in numbers:
             found = by_number.get(digits(number))
             if not found:
-                raise _shape(f"no Number Context result for {number}")
+                raise shape_error(PROVIDER, f"no Number Context result for {number}")
             ordered.append(found.pop(0))
         return ordered
 
@@ -1102,18 +1080,20 @@ class InfobipClient(ProviderClient):
             "notifyUrl": notify_url,
             "notifyContentType": JSON_TYPE,
         }
-        data = _dict(await self._call("POST", NUMBER_NOTIFY_PATH, body=body), "the answer")
+        data = as_dict(
+            await self._call("POST", NUMBER_NOTIFY_PATH, body=body), PROVIDER, "the answer"
+        )
         requests: list[NumberContextRequest] = []
-        for item in _list(data.get("ncResults"), "ncResults"):
-            entry = _dict(item, "a ncResults entry")
+        for item in as_list(data.get("ncResults"), PROVIDER, "ncResults"):
+            entry = as_dict(item, PROVIDER, "a ncResults entry")
             requests.append(
                 NumberContextRequest(
                     number=_number(entry.get("to")) or "",
                     status=normalize_status(entry.get("status"), entry.get("error")),
-                    message_id=_str(entry.get("messageId")),
+                    message_id=as_text(entry.get("messageId")),
                 )
             )
-        return NumberContextResponse(bulk_id=_str(data.get("bulkId")), requests=requests)
+        return NumberContextResponse(bulk_id=as_text(data.get("bulkId")), requests=requests)
 
 
 def _aware(value: datetime) -> datetime:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import phonenumbers
 
-from .errors import InvalidRecipientError
+from .errors import InvalidRecipientError, Reason
 
 # Why a number was refused (stable keys, used in translations).
-REASON_NOT_A_NUMBER = "not_a_number"
-REASON_NO_COUNTRY = "no_country"
-REASON_INVALID = "invalid"
+REASON_NOT_A_NUMBER = Reason.NOT_A_NUMBER
+REASON_NO_COUNTRY = Reason.NO_COUNTRY
+REASON_INVALID = Reason.INVALID_NUMBER
 
 
 def normalize_number(raw: str, default_region: str | None = None) -> str:
@@ -17,7 +17,7 @@ def normalize_number(raw: str, default_region: str | None = None) -> str:
 
     ``default_region`` (ISO 3166 alpha-2, e.g. "GR") applies to numbers written
     without a country code. A number starting with ``00`` is international.
-    Raises InvalidRecipientError with ``provider_code`` set to the reason.
+    Raises InvalidRecipientError with ``provider_code`` set to the ``Reason``.
     """
     text = raw.strip()
     if text.startswith("00"):

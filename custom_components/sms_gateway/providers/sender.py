@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, Reason
 
 _ALNUM = re.compile(r"[A-Za-z0-9 .\-_&]+")
 _LATIN = re.compile(r"[A-Za-z0-9.\-_&]+")
@@ -28,23 +28,25 @@ def validate_sender(sender: str, rules: str) -> str:
         if numeric.isdigit() and 7 <= len(numeric) <= 15:
             return numeric
         raise InvalidRequestError(
-            "The sender must be one of your SMS enabled numbers", provider_code="sender"
+            "The sender must be one of your SMS enabled numbers", provider_code=Reason.SENDER
         )
     if numeric.isdigit():
         if 3 <= len(numeric) <= 14 and rules == "alphanumeric":
             return numeric
         if 1 <= len(numeric) <= 14 and rules == "latin11":
             return numeric
-        raise InvalidRequestError("A numeric sender has 3 to 14 digits", provider_code="sender")
+        raise InvalidRequestError(
+            "A numeric sender has 3 to 14 digits", provider_code=Reason.SENDER
+        )
     if rules == "latin11":
         if 1 <= len(value) <= 11 and _LATIN.fullmatch(value):
             return value
         raise InvalidRequestError(
             "The sender has up to 11 latin letters or digits, without spaces",
-            provider_code="sender",
+            provider_code=Reason.SENDER,
         )
     if 3 <= len(value) <= 11 and _ALNUM.fullmatch(value):
         return value
     raise InvalidRequestError(
-        "An alphanumeric sender has 3 to 11 letters or digits", provider_code="sender"
+        "An alphanumeric sender has 3 to 11 letters or digits", provider_code=Reason.SENDER
     )

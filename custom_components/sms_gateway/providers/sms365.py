@@ -100,9 +100,9 @@ from datetime import UTC, datetime
 import logging
 from typing import Any, ClassVar
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, hdrs
 
-from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, as_dict, short_digest
+from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, short_digest
 from .errors import (
     AuthenticationError,
     InsufficientBalanceError,
@@ -110,6 +110,7 @@ from .errors import (
     InvalidRequestError,
     ProtocolError,
     ProviderError,
+    Reason,
     RejectedError,
     TransientError,
     UnsupportedError,
@@ -122,6 +123,7 @@ from .models import (
     DeliveryReport,
     DeliveryStatus,
     Encoding,
+    InboundMessage,
     NumberInfo,
     OutgoingMessage,
     SendResult,
@@ -129,6 +131,7 @@ from .models import (
     ViberContent,
     ViberSenderBalance,
 )
+from .parse import as_dict, as_float, as_int, as_text, digits_of
 from .phone import digits, from_provider
 from .sender import validate_sender
 from .text import analyze
@@ -142,6 +145,9 @@ VIBER_MAX_TEXT = 1000
 # 30 to 1440 minutes (the server's reading; see the module notes).
 VIBER_VALIDITY = (1800, 86400)
 MAX_REMARKS = 300
+
+# The error of a number that cannot be parsed: for a number check, an answer.
+ERROR_UNPARSABLE_NUMBER = 201
 
 ERROR_CLASSES: dict[int, type[ProviderError]] = {
     101: AuthenticationError,
@@ -205,37 +211,6 @@ def viber_validity_minutes(seconds: int) -> int:
     return (seconds + 30) // 60
 
 
-def _int(value: Any) -> int | None:
-    """Return an integer given as a JSON number or a string of digits."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _number(value: Any) -> float | None:
-    """Return an amount given as a JSON number or a numeric string."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _text(value: Any) -> str | None:
-    """Return a non-empty string of a scalar, else None."""
-    if value is None or isinstance(value, dict | list | bool):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _flag(value: Any) -> bool:
     """Return a boolean given as true/false, 1/0 or yes/no."""
     if isinstance(value, bool):
@@ -252,10 +227,6 @@ def _items(value: Any) -> list[Any]:
     return [value]
 
 
-def _msisdn(value: Any) -> str:
-    return "".join(ch for ch in str(value if value is not None else "") if ch.isdigit())
-
-
 def parse_delivery_callback(params: Mapping[str, str]) -> DeliveryReport:
     """Parse the GET ``sms/send`` makes to its ``callback`` URL.
 
@@ -263,22 +234,22 @@ def parse_delivery_callback(params: Mapping[str, str]) -> DeliveryReport:
     failed), ``cost``, ``to``, ``mcc`` and ``mnc``. Raises ProtocolError when
     ``msgid`` or ``status`` is missing or the status letter is unknown.
     """
-    message_id = _text(params.get("msgid"))
-    letter = (_text(params.get("status")) or "").lower()
+    message_id = as_text(params.get("msgid"))
+    letter = (as_text(params.get("status")) or "").lower()
     if not message_id or not letter:
         raise ProtocolError(f"{PROVIDER} delivery report without msgid or status")
     if letter not in STATUS_LETTERS:
         raise ProtocolError(
             f"{PROVIDER} delivery report with an unknown status", provider_code=letter[:20]
         )
-    to = _text(params.get("to"))
+    to = as_text(params.get("to"))
     return DeliveryReport(
         message_id=message_id,
         status=STATUS_LETTERS[letter],
         recipient=from_provider(to) if to else None,
-        price=_number(params.get("cost")),
-        mcc=_text(params.get("mcc")),
-        mnc=_text(params.get("mnc")),
+        price=as_float(params.get("cost")),
+        mcc=as_text(params.get("mcc")),
+        mnc=as_text(params.get("mnc")),
     )
 
 
@@ -286,7 +257,10 @@ class Sms365Client(ProviderClient):
     """Client of the sms365.gr SMS API v3."""
 
     provider = PROVIDER
+    display_name = "sms365.gr"
     default_url = "https://sms365.gr/api"
+    # The delivery-report callback is a GET (see the module notes).
+    push_methods: ClassVar[tuple[str, ...]] = (hdrs.METH_GET, hdrs.METH_POST)
     capabilities: ClassVar[Capabilities] = Capabilities(
         text=True,
         flash=True,
@@ -334,7 +308,7 @@ class Sms365Client(ProviderClient):
         body = await client._call(
             "key/get", {"username": username, "password": password}, with_key=False
         )
-        key = _text(body.get("key"))
+        key = as_text(body.get("key"))
         if key is None:
             raise client.shape_error("key/get answered no key")
         return key
@@ -360,7 +334,7 @@ class Sms365Client(ProviderClient):
             if raw.status == 200:
                 raise
             body = None
-        status = _int(body.get("status")) if isinstance(body, dict) else None
+        status = as_int(body.get("status")) if isinstance(body, dict) else None
         if isinstance(body, dict) and status == 0:
             raise self._api_error(body, recipient)
         if raw.status != 200:
@@ -368,13 +342,13 @@ class Sms365Client(ProviderClient):
                 f"{self.provider} answered HTTP {raw.status}; check the API address",
                 provider_code=str(raw.status),
             )
-        answer = as_dict(body, self, "the answer")
+        answer = as_dict(body, self.provider, "the answer")
         if status != 1:
             raise self.shape_error("no status 0 or 1 in the answer")
         return answer
 
     def _api_error(self, body: dict[str, Any], recipient: str | None) -> ProviderError:
-        code = _int(body.get("error"))
+        code = as_int(body.get("error"))
         if not code:
             return self.shape_error("an error without an error code")
         remarks = str(body.get("remarks") or "").strip()
@@ -394,6 +368,13 @@ class Sms365Client(ProviderClient):
 
     # -- account ------------------------------------------------------------------
 
+    @classmethod
+    def parse_push(
+        cls, query: Mapping[str, str], body: bytes, fields: Mapping[str, Any]
+    ) -> tuple[list[DeliveryReport], list[InboundMessage]]:
+        """Parse the ``callback`` call: a delivery report in the query string."""
+        return [parse_delivery_callback(query)], []
+
     async def validate_credentials(self) -> AccountInfo:
         """Check the key with ``me/balance`` (sends nothing); identify the account."""
         await self.get_balance()
@@ -407,7 +388,7 @@ class Sms365Client(ProviderClient):
     async def get_balance(self) -> Balance:
         """Return the account's SMS credits (``me/balance``)."""
         body = await self._call("me/balance", {})
-        amount = _number(body.get("balance"))
+        amount = as_float(body.get("balance"))
         if amount is None:
             raise self.shape_error("balance is not a number")
         return Balance(amount=amount, currency=None, unit="credits")
@@ -420,9 +401,9 @@ class Sms365Client(ProviderClient):
             senders = senders.get("sender")
         result: list[ViberSenderBalance] = []
         for item in _items(senders):
-            entry = as_dict(item, self, "a Viber sender")
-            sender = _text(entry.get("senderId")) or _text(entry.get("text"))
-            balance = _number(entry.get("balance"))
+            entry = as_dict(item, self.provider, "a Viber sender")
+            sender = as_text(entry.get("senderId")) or as_text(entry.get("text"))
+            balance = as_float(entry.get("balance"))
             if sender is None or balance is None:
                 raise self.shape_error("a Viber sender without id or balance")
             result.append(
@@ -431,7 +412,7 @@ class Sms365Client(ProviderClient):
                     balance=balance,
                     paused=_flag(entry.get("paused")),
                     two_way=_flag(entry.get("twoway")),
-                    text=_text(entry.get("text")),
+                    text=as_text(entry.get("text")),
                 )
             )
         return result
@@ -445,7 +426,7 @@ class Sms365Client(ProviderClient):
             return
         if message.send_at is not None:
             raise UnsupportedError(
-                f"{self.provider} cannot schedule Viber messages", provider_code="scheduling"
+                f"{self.provider} cannot schedule Viber messages", provider_code=Reason.SCHEDULING
             )
         # A Viber sender id is not an SMS sender: the SMS rules do not apply.
         super().validate(replace(message, sender=None))
@@ -487,7 +468,7 @@ class Sms365Client(ProviderClient):
             if message.notify_url:
                 form["callback"] = message.notify_url
             body = await self._call("sms/send", form, recipient=message.recipients[0])
-            sms_id = _text(body.get("smsId"))
+            sms_id = as_text(body.get("smsId"))
             if sms_id is None:
                 raise self.shape_error("sms/send answered no smsId")
             return [
@@ -495,7 +476,7 @@ class Sms365Client(ProviderClient):
                     recipient=message.recipients[0],
                     status=status,
                     message_id=sms_id,
-                    price=_number(body.get("cost")),
+                    price=as_float(body.get("cost")),
                     report_pushed="callback" in form,
                     **common,
                 )
@@ -514,37 +495,37 @@ class Sms365Client(ProviderClient):
         sender = (message.sender or "").strip()
         if not sender:
             raise InvalidRequestError(
-                "A Viber message needs your Viber sender id", provider_code="viber_sender"
+                "A Viber message needs your Viber sender id", provider_code=Reason.VIBER_SENDER
             )
         if len(text) > VIBER_MAX_TEXT:
             raise InvalidRequestError(
                 f"A Viber text has at most {VIBER_MAX_TEXT} characters",
-                provider_code="viber_text",
+                provider_code=Reason.VIBER_TEXT,
             )
         if bool(caption) != bool(action):
             raise InvalidRequestError(
-                "A Viber button needs both a caption and a URL", provider_code="viber_button"
+                "A Viber button needs both a caption and a URL", provider_code=Reason.VIBER_BUTTON
             )
         if not text.strip():
             if caption:
                 raise InvalidRequestError(
-                    "A Viber button must follow a text", provider_code="viber_button"
+                    "A Viber button must follow a text", provider_code=Reason.VIBER_BUTTON
                 )
             if not image:
                 raise InvalidRequestError(
-                    "A Viber message needs a text or an image", provider_code="empty_text"
+                    "A Viber message needs a text or an image", provider_code=Reason.EMPTY_TEXT
                 )
         elif image and not caption:
             raise InvalidRequestError(
                 "A Viber message with an image and a text needs a button",
-                provider_code="viber_image_without_button",
+                provider_code=Reason.VIBER_IMAGE_WITHOUT_BUTTON,
             )
         validity = viber.validity
         low, high = VIBER_VALIDITY
         if validity is not None and not low <= validity <= high:
             raise InvalidRequestError(
                 f"The Viber validity is {low} to {high} seconds (30 minutes to 24 hours)",
-                provider_code="viber_validity",
+                provider_code=Reason.VIBER_VALIDITY,
             )
         form = {"text": text, "from": sender}
         if caption:
@@ -561,7 +542,7 @@ class Sms365Client(ProviderClient):
                 raise InvalidRequestError(
                     f"The fallback SMS is too long ({info.segments} SMS segments, "
                     f"at most {MAX_TEXT_SEGMENTS})",
-                    provider_code="too_long",
+                    provider_code=Reason.TOO_LONG,
                 )
             form["sms_fallback"] = "true"
             form["sms_text"] = fallback_text
@@ -586,7 +567,7 @@ class Sms365Client(ProviderClient):
         }
         if len(numbers) == 1:
             body = await self._call("viber/send", form, recipient=message.recipients[0])
-            viber_id = _text(body.get("id"))
+            viber_id = as_text(body.get("id"))
             if viber_id is None:
                 raise self.shape_error("viber/send answered no id")
             return [
@@ -594,7 +575,7 @@ class Sms365Client(ProviderClient):
                     recipient=message.recipients[0],
                     status=status,
                     message_id=viber_id,
-                    price=_number(body.get("cost")),
+                    price=as_float(body.get("cost")),
                     **common,
                 )
             ]
@@ -615,14 +596,14 @@ class Sms365Client(ProviderClient):
         for item in _items(body.get(items_key)):
             if not isinstance(item, dict):
                 continue
-            message_id, msisdn = _text(item.get(id_key)), _msisdn(item.get("msisdn"))
+            message_id, msisdn = as_text(item.get(id_key)), digits_of(item.get("msisdn"))
             if message_id and msisdn:
-                entries.setdefault(msisdn, []).append((message_id, _number(item.get("cost"))))
-        rejected = _int(body.get("rejected")) or 0
+                entries.setdefault(msisdn, []).append((message_id, as_float(item.get("cost"))))
+        rejected = as_int(body.get("rejected")) or 0
         if not entries and not rejected:
             ids = body.get("id")
             values = (
-                [v for v in (_text(x) for x in _items(ids.get("value"))) if v]
+                [v for v in (as_text(x) for x in _items(ids.get("value"))) if v]
                 if isinstance(ids, dict)
                 else []
             )
@@ -683,9 +664,9 @@ class Sms365Client(ProviderClient):
         items = _items(body.get("sms"))
         if not items:
             raise self.shape_error("status/sms answered no sms")
-        entry = as_dict(items[0], self, "sms")
+        entry = as_dict(items[0], self.provider, "sms")
         return DeliveryReport(
-            message_id=_text(entry.get("smsId")) or sms_id,
+            message_id=as_text(entry.get("smsId")) or sms_id,
             status=self._read_status(entry.get("status")),
         )
 
@@ -694,7 +675,7 @@ class Sms365Client(ProviderClient):
         body = await self._call("status/get", {})
         reports: list[DeliveryReport] = []
         for index, item in enumerate(_items(body.get("sms"))):
-            message_id = _text(item.get("smsId")) if isinstance(item, dict) else None
+            message_id = as_text(item.get("smsId")) if isinstance(item, dict) else None
             if message_id is None:
                 # Each status is served once: skip this entry, keep the others.
                 _LOGGER.warning(
@@ -723,19 +704,19 @@ class Sms365Client(ProviderClient):
                 "mobile/check", {"mobile": digits(number)}, with_key=False, recipient=number
             )
         except InvalidRecipientError as err:
-            if err.provider_code == "201":
+            if err.provider_code == str(ERROR_UNPARSABLE_NUMBER):
                 return NumberInfo(number=number, valid=False)
             raise
-        mobile = as_dict(body.get("mobile"), self, "mobile")
-        msisdn = _text(mobile.get("msisdn"))
+        mobile = as_dict(body.get("mobile"), self.provider, "mobile")
+        msisdn = as_text(mobile.get("msisdn"))
         return NumberInfo(
             number=from_provider(msisdn) if msisdn else number,
             valid=True,
-            country=_text(mobile.get("country")),
-            country_prefix=_text(mobile.get("countryCode")),
-            mcc=_text(mobile.get("mcc")),
-            mnc=_text(mobile.get("mnc")),
-            cost=_number(mobile.get("cost")),
+            country=as_text(mobile.get("country")),
+            country_prefix=as_text(mobile.get("countryCode")),
+            mcc=as_text(mobile.get("mcc")),
+            mnc=as_text(mobile.get("mnc")),
+            cost=as_float(mobile.get("cost")),
         )
 
     async def lookup_number(self, number: str) -> NumberInfo:
@@ -743,11 +724,11 @@ class Sms365Client(ProviderClient):
         try:
             body = await self._call("hlr/lookup", {"mobile": digits(number)}, recipient=number)
         except InvalidRecipientError as err:
-            if err.provider_code == "201":
+            if err.provider_code == str(ERROR_UNPARSABLE_NUMBER):
                 return NumberInfo(number=number, valid=False)
             raise
-        result = _text(body.get("result")) or ""
-        description = _text(body.get("description"))
+        result = as_text(body.get("result")) or ""
+        description = as_text(body.get("description"))
         lowered = (description or "").lower()
         state, permanent = DeliveryStatus.UNKNOWN, False
         if result.upper() == "OK":
@@ -757,17 +738,17 @@ class Sms365Client(ProviderClient):
                 state, permanent = DeliveryStatus.UNDELIVERABLE, True
             elif lowered.startswith("absent"):
                 state = DeliveryStatus.PENDING
-        ported = _text(body.get("ported"))
+        ported = as_text(body.get("ported"))
         return NumberInfo(
             number=number,
             valid=result.upper() == "OK" and state is not DeliveryStatus.UNDELIVERABLE,
             status=StatusDetail(
                 state, provider_status=result or None, description=description, permanent=permanent
             ),
-            country=_text(body.get("country")),
-            country_prefix=_text(body.get("countryCode")),
-            network=_text(body.get("network")),
-            mcc=_text(body.get("mcc")),
-            mnc=_text(body.get("mnc")),
+            country=as_text(body.get("country")),
+            country_prefix=as_text(body.get("countryCode")),
+            network=as_text(body.get("network")),
+            mcc=as_text(body.get("mcc")),
+            mnc=as_text(body.get("mnc")),
             ported=_flag(ported) if ported is not None else None,
         )

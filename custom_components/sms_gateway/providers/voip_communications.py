@@ -47,11 +47,12 @@ from typing import Any, ClassVar
 
 from aiohttp import ClientSession, encode_basic_auth
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, as_dict, as_list, short_digest
+from .base import DEFAULT_TIMEOUT, ProviderClient, short_digest
 from .errors import InsufficientBalanceError, InvalidRequestError, ProtocolError, ProviderError
 from .models import (
     AccountInfo,
     Capabilities,
+    DeliveryReport,
     DeliveryStatus,
     Encoding,
     InboundMessage,
@@ -59,6 +60,7 @@ from .models import (
     SendResult,
     StatusDetail,
 )
+from .parse import as_dict, as_json_number, as_list, digits_of
 from .phone import digits, from_provider
 from .sender import validate_sender
 from .text import analyze
@@ -168,6 +170,7 @@ class VoipCommunicationsClient(ProviderClient):
     """Client of the voip-communications.net SMS API."""
 
     provider = "voip_communications"
+    display_name = "voip-communications.net"
     default_url = "https://voip-communications.net/api-v2/index.php"
     capabilities: ClassVar[Capabilities] = Capabilities(
         text=True,
@@ -193,6 +196,13 @@ class VoipCommunicationsClient(ProviderClient):
         self._api_password = api_password
         self._headers = {"Authorization": encode_basic_auth(api_key, api_password)}
 
+    @classmethod
+    def parse_push(
+        cls, query: Mapping[str, str], body: bytes, fields: Mapping[str, Any]
+    ) -> tuple[list[DeliveryReport], list[InboundMessage]]:
+        """Parse a reply POSTed to a number's Callback URL (form, query or JSON)."""
+        return [], [parse_inbound(fields)]
+
     async def validate_credentials(self) -> AccountInfo:
         """Check the credentials with a request that cannot send anything."""
         await self._request("POST", SEND_PATH, data={}, headers=self._headers)
@@ -215,14 +225,12 @@ class VoipCommunicationsClient(ProviderClient):
         raw = await self._request("POST", SEND_PATH, data=form, headers=self._headers)
         if raw.status != 200:
             raise self._refusal(raw.status, raw.body)
-        body = as_dict(self._json(raw), self, "the answer")
-        log = as_list(body.get("send_log"), self, "send_log")
+        body = as_dict(self._json(raw), self.provider, "the answer")
+        log = as_list(body.get("send_log"), self.provider, "send_log")
         entries: dict[str, list[dict[str, Any]]] = {}
         for item in log:
-            entry = as_dict(item, self, "a send_log entry")
-            entries.setdefault(
-                "".join(ch for ch in str(entry.get("to", "")) if ch.isdigit()), []
-            ).append(entry)
+            entry = as_dict(item, self.provider, "a send_log entry")
+            entries.setdefault(digits_of(entry.get("to")), []).append(entry)
         info = analyze(message.text)
         return [
             self._result(
@@ -283,10 +291,7 @@ class VoipCommunicationsClient(ProviderClient):
             code = int(entry.get("code", 200))
         except (TypeError, ValueError):
             raise self.shape_error("send_log code is not a number") from None
-        sale = entry.get("sale")
-        price = (
-            float(sale) if isinstance(sale, int | float) and not isinstance(sale, bool) else None
-        )
+        price = as_json_number(entry.get("sale"))
         if code != 200:
             return SendResult(
                 recipient=recipient,

@@ -1,0 +1,227 @@
+"""Options flow (defaults, polling, delivery reports, trust) and recipient subentries.
+
+* Options: default sender, default country, balance polling, delivery
+  reports, trusted senders and the passphrase, received-SMS polling, the
+  fallback account. Changing them reloads the account.
+* Subentries of type ``recipient``: named phone numbers, stored in E.164,
+  each with a device and a notify entity of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import (
+    CONF_NAME,
+)
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    CountrySelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
+
+from .account import default_region
+from .const import (
+    CONF_ACCEPT_ANY_SENDER,
+    CONF_BALANCE_INTERVAL,
+    CONF_DEFAULT_COUNTRY,
+    CONF_FALLBACK_ACCOUNT,
+    CONF_INBOUND_INTERVAL,
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_MAX_AGE,
+    CONF_NUMBER,
+    CONF_PASSPHRASE,
+    CONF_PROVIDER,
+    CONF_REPORT_MODE,
+    CONF_SENDER,
+    CONF_TRUSTED_SENDERS,
+    DEFAULT_BALANCE_INTERVAL,
+    DEFAULT_INBOUND_INTERVAL,
+    DEFAULT_LOW_BALANCE_THRESHOLD,
+    DEFAULT_MAX_AGE_HOURS,
+    DOMAIN,
+    MAX_BALANCE_INTERVAL,
+    MIN_BALANCE_INTERVAL,
+    MIN_PASSPHRASE_LENGTH,
+)
+from .flow_helpers import (
+    PHONE,
+    SECRET,
+    TEXT,
+    check_sender,
+    check_trusted_senders,
+    clean_input,
+    report_modes,
+    webhook_url,
+)
+from .providers import (
+    CLIENTS,
+    InvalidRecipientError,
+)
+from .providers.phone import normalize_number
+
+
+class SmsGatewayOptionsFlow(OptionsFlow):
+    """Options: default sender and country, balance polling, delivery reports."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the options."""
+        provider: str = self.config_entry.data[CONF_PROVIDER]
+        capabilities = CLIENTS[provider].capabilities
+        modes = report_modes(capabilities)
+        errors: dict[str, str] = {}
+        region = default_region(self.hass, self.config_entry)
+        if user_input is not None:
+            options = clean_input(user_input)
+            check_sender(options.get(CONF_SENDER), capabilities, errors)
+            check_trusted_senders(options, region, errors)
+            if len(options.get(CONF_PASSPHRASE, "")) in range(1, MIN_PASSPHRASE_LENGTH):
+                errors[CONF_PASSPHRASE] = "passphrase_too_short"
+            if not errors:
+                options[CONF_MAX_AGE] = int(options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
+                if CONF_INBOUND_INTERVAL in options:
+                    options[CONF_INBOUND_INTERVAL] = int(options[CONF_INBOUND_INTERVAL])
+                if CONF_BALANCE_INTERVAL in options:
+                    options[CONF_BALANCE_INTERVAL] = int(options[CONF_BALANCE_INTERVAL])
+                    options[CONF_LOW_BALANCE_THRESHOLD] = float(options[CONF_LOW_BALANCE_THRESHOLD])
+                return self.async_create_entry(data=options)
+        else:
+            user_input = dict(self.config_entry.options)
+            if CONF_DEFAULT_COUNTRY not in user_input and self.hass.config.country:
+                user_input[CONF_DEFAULT_COUNTRY] = self.hass.config.country
+
+        fields: dict[probatio.Marker, Any] = {
+            probatio.Optional(CONF_SENDER): TEXT,
+            probatio.Optional(CONF_DEFAULT_COUNTRY): CountrySelector(),
+        }
+        if capabilities.balance:
+            fields[probatio.Required(CONF_BALANCE_INTERVAL, default=DEFAULT_BALANCE_INTERVAL)] = (
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_BALANCE_INTERVAL,
+                        max=MAX_BALANCE_INTERVAL,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                )
+            )
+            fields[
+                probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=DEFAULT_LOW_BALANCE_THRESHOLD)
+            ] = NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX))
+        if modes:
+            fields[probatio.Required(CONF_REPORT_MODE, default=modes[0])] = SelectSelector(
+                SelectSelectorConfig(
+                    options=modes,
+                    mode=SelectSelectorMode.LIST,
+                    translation_key=CONF_REPORT_MODE,
+                )
+            )
+        fields[probatio.Required(CONF_MAX_AGE, default=DEFAULT_MAX_AGE_HOURS)] = NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=72, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+            )
+        )
+        others = [
+            SelectOptionDict(value=other.entry_id, label=other.title)
+            for other in self.hass.config_entries.async_entries(DOMAIN)
+            if other.entry_id != self.config_entry.entry_id
+        ]
+        if others:
+            fields[probatio.Optional(CONF_FALLBACK_ACCOUNT)] = SelectSelector(
+                SelectSelectorConfig(options=others, mode=SelectSelectorMode.DROPDOWN)
+            )
+        if capabilities.inbound_push or capabilities.inbound_pull:
+            fields[probatio.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(
+                TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
+            )
+            fields[probatio.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
+            fields[probatio.Optional(CONF_PASSPHRASE)] = SECRET
+        if capabilities.inbound_pull:
+            fields[probatio.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=3600,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
+                    )
+                )
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(probatio.Schema(fields), user_input),
+            errors=errors,
+            description_placeholders={"webhook_url": webhook_url(self.hass, self.config_entry)},
+        )
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """Add or edit a named recipient (a phone number)."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a recipient."""
+        return await self._async_step_recipient("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a recipient's name or number."""
+        return await self._async_step_recipient("reconfigure", user_input)
+
+    async def _async_step_recipient(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            region = default_region(self.hass, entry)
+            try:
+                number = normalize_number(user_input[CONF_NUMBER], region)
+            except InvalidRecipientError as err:
+                errors[CONF_NUMBER] = "invalid_number"
+                placeholders["reason"] = str(err.provider_code)
+            else:
+                if any(
+                    other.unique_id == number
+                    and (subentry is None or other.subentry_id != subentry.subentry_id)
+                    for other in entry.subentries.values()
+                ):
+                    return self.async_abort(reason="already_configured")
+                name = str(user_input[CONF_NAME]).strip() or number
+                data = {CONF_NAME: name, CONF_NUMBER: number}
+                if subentry is None:
+                    return self.async_create_entry(title=name, data=data, unique_id=number)
+                return self.async_update_and_abort(
+                    entry, subentry, title=name, data=data, unique_id=number
+                )
+        elif subentry is not None:
+            user_input = dict(subentry.data)
+        schema = probatio.Schema(
+            {probatio.Required(CONF_NAME): TEXT, probatio.Required(CONF_NUMBER): PHONE}
+        )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders or None,
+        )

@@ -1,17 +1,28 @@
 """What every part of the integration asks of an account's config entry, answered once.
 
-A leaf module: it imports only Home Assistant and the constants, so the
-outbox, the inbound dispatcher, the flows and the platforms can all use it.
+A leaf module: it imports only Home Assistant, the constants and the provider
+clients, so the outbox, the inbound dispatcher, the flows and the platforms can
+all use it.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers.event import async_track_time_interval
 
-from .const import CONF_DEFAULT_COUNTRY, CONF_NUMBER, EVENT_DELIVERY_REPORT, SUBENTRY_RECIPIENT
+from .const import (
+    CONF_DEFAULT_COUNTRY,
+    CONF_NUMBER,
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    SUBENTRY_RECIPIENT,
+)
+from .providers import ProviderClient
 
 
 def recipient_subentries(entry: ConfigEntry[Any]) -> list[ConfigSubentry]:
@@ -55,3 +66,43 @@ def fire_delivery_report(
             "permanent": permanent,
         },
     )
+
+
+class AccountPoller(ABC):
+    """One account's part that may pull from the provider now and then.
+
+    What the inbound dispatcher and the delivery tracker share: Home Assistant,
+    the config entry, the provider client and the timer of the pull.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: ProviderClient
+    ) -> None:
+        """Keep Home Assistant, the entry and the client; no timer yet."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self._unsub_poll: CALLBACK_TYPE | None = None
+
+    @abstractmethod
+    async def async_poll(self) -> None:
+        """Pull from the provider once."""
+
+    async def _async_poll(self, _now: datetime | None = None) -> None:
+        await self.async_poll()
+
+    def _start_polling(self, seconds: float, what: str) -> None:
+        """Pull every ``seconds`` until stopped (or Home Assistant stops)."""
+        self._unsub_poll = async_track_time_interval(
+            self.hass,
+            self._async_poll,
+            timedelta(seconds=seconds),
+            name=f"{DOMAIN} {what}",
+            cancel_on_shutdown=True,
+        )
+
+    def _stop_polling(self) -> None:
+        """Stop the pull's timer, if it runs."""
+        if self._unsub_poll is not None:
+            self._unsub_poll()
+            self._unsub_poll = None

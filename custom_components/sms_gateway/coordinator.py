@@ -30,6 +30,7 @@ from .const import (
     LOGGER,
 )
 from .errors import poll_errors
+from .issues import async_show_issue
 from .providers import Balance, ProviderClient, ProviderError, ViberSenderBalance
 from .runtime import SmsGatewayConfigEntry, SmsGatewayData
 
@@ -128,19 +129,15 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[AccountState | None]):
     def _update_low_balance_issue(self, balance: Balance) -> None:
         threshold = float(self.config_entry.options.get(CONF_LOW_BALANCE_THRESHOLD, 0) or 0)
         issue_id = low_balance_issue_id(self.config_entry)
-        if threshold > 0 and balance.amount < threshold:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="low_balance",
-                translation_placeholders={
-                    "account": self.config_entry.title,
-                    "balance": f"{balance.amount:g} {balance.currency or 'credits'}",
-                    "threshold": f"{threshold:g}",
-                },
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        async_show_issue(
+            self.hass,
+            issue_id,
+            show=threshold > 0 and balance.amount < threshold,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="low_balance",
+            placeholders={
+                "account": self.config_entry.title,
+                "balance": f"{balance.amount:g} {balance.currency or 'credits'}",
+                "threshold": f"{threshold:g}",
+            },
+        )

@@ -27,18 +27,17 @@ PUSH_PAUSES_PULL (the forward URL works); it resumes if pushes stop coming.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 import hmac
 import re
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .account import default_region, saved_recipients
+from .account import AccountPoller, default_region, saved_recipients
 from .const import (
     CONF_ACCEPT_ANY_SENDER,
     CONF_INBOUND_INTERVAL,
@@ -131,18 +130,15 @@ def normalize_sender(sender: str, region: str | None) -> str:
             return sender.strip()
 
 
-class InboundDispatcher:
+class InboundDispatcher(AccountPoller):
     """Receives an account's inbound SMS (webhook and pull) and dispatches each once."""
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry[Any], client: ProviderClient
     ) -> None:
         """Create the dispatcher; call async_load before use."""
-        self.hass = hass
-        self.entry = entry
-        self.client = client
+        super().__init__(hass, entry, client)
         self.seen = SeenMessages(hass, entry.entry_id, entry.title)
-        self._unsub_poll: CALLBACK_TYPE | None = None
         self.last: ReceivedSms | None = None
 
     @property
@@ -229,16 +225,7 @@ class InboundDispatcher:
         seconds = float(self.entry.options.get(CONF_INBOUND_INTERVAL, DEFAULT_INBOUND_INTERVAL))
         if seconds <= 0:
             return
-        self._unsub_poll = async_track_time_interval(
-            self.hass,
-            self._async_poll,
-            timedelta(seconds=seconds),
-            name=f"{DOMAIN} inbound SMS",
-            cancel_on_shutdown=True,
-        )
-
-    async def _async_poll(self, _now: datetime | None = None) -> None:
-        await self.async_poll()
+        self._start_polling(seconds, "inbound SMS")
 
     def pull_paused(self) -> bool:
         """Return whether pushes arrive, so that the inbox is left alone."""
@@ -261,6 +248,4 @@ class InboundDispatcher:
     @callback
     def async_shutdown(self) -> None:
         """Stop polling."""
-        if self._unsub_poll is not None:
-            self._unsub_poll()
-            self._unsub_poll = None
+        self._stop_polling()

@@ -32,7 +32,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
-from .account import fire_delivery_report
+from .account import AccountPoller, fire_delivery_report
 from .const import (
     CONF_REPORT_MODE,
     DOMAIN,
@@ -115,21 +115,18 @@ def resolve_report_mode(
     return MODE_NONE, None
 
 
-class DeliveryTracker:
+class DeliveryTracker(AccountPoller):
     """Keeps the last delivery status and the messages still waiting for a report."""
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry[Any], client: ProviderClient
     ) -> None:
         """Create the tracker; resolve_report_mode decides push or poll."""
-        self.hass = hass
-        self.entry = entry
-        self.client = client
+        super().__init__(hass, entry, client)
         self.mode, self.notify_url = resolve_report_mode(hass, entry, client)
         self.pending: dict[str, PendingMessage] = {}
         self.last: LastDelivery | None = None
         self._listeners: list[Callable[[], None]] = []
-        self._unsub_poll: CALLBACK_TYPE | None = None
         self._unsub_expire: CALLBACK_TYPE | None = None
 
     @callback
@@ -267,19 +264,9 @@ class DeliveryTracker:
             return
         wants_poll = self._wants_poll()
         if wants_poll and self._unsub_poll is None:
-            self._unsub_poll = async_track_time_interval(
-                self.hass,
-                self._async_poll,
-                timedelta(seconds=REPORT_POLL_INTERVAL_SECONDS),
-                name=f"{DOMAIN} delivery reports",
-                cancel_on_shutdown=True,
-            )
-        elif not wants_poll and self._unsub_poll is not None:
-            self._unsub_poll()
-            self._unsub_poll = None
-
-    async def _async_poll(self, _now: datetime | None = None) -> None:
-        await self.async_poll()
+            self._start_polling(REPORT_POLL_INTERVAL_SECONDS, "delivery reports")
+        elif not wants_poll:
+            self._stop_polling()
 
     @callback
     def _schedule_expiry(self) -> None:
@@ -319,9 +306,7 @@ class DeliveryTracker:
     @callback
     def async_shutdown(self) -> None:
         """Stop polling and expiring."""
-        if self._unsub_poll is not None:
-            self._unsub_poll()
-            self._unsub_poll = None
+        self._stop_polling()
         if self._unsub_expire is not None:
             self._unsub_expire()
             self._unsub_expire = None

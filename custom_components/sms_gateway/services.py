@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -38,6 +39,17 @@ ATTR_TARGET = "target"
 ATTR_MESSAGE = "message"
 ATTR_TITLE = "title"
 
+# The fields the send_message service and the legacy notify ``data`` share.
+_SCHEDULE_AND_VIBER: dict[Any, Any] = {
+    probatio.Optional(ATTR_SEND_AT): cv.datetime,
+    probatio.Optional(ATTR_IMAGE_URL): cv.url,
+    probatio.Optional(ATTR_BUTTON_TEXT): cv.string,
+    probatio.Optional(ATTR_BUTTON_URL): cv.url,
+    probatio.Optional(ATTR_VALIDITY): probatio.All(
+        probatio.Coerce(int), probatio.Range(min=1, max=86400)
+    ),
+}
+
 SEND_MESSAGE_SCHEMA = probatio.Schema(
     {
         probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
@@ -51,13 +63,7 @@ SEND_MESSAGE_SCHEMA = probatio.Schema(
         ),
         probatio.Optional(ATTR_SENDER): cv.string,
         probatio.Optional(ATTR_SMS_FALLBACK, default=True): cv.boolean,
-        probatio.Optional(ATTR_SEND_AT): cv.datetime,
-        probatio.Optional(ATTR_IMAGE_URL): cv.url,
-        probatio.Optional(ATTR_BUTTON_TEXT): cv.string,
-        probatio.Optional(ATTR_BUTTON_URL): cv.url,
-        probatio.Optional(ATTR_VALIDITY): probatio.All(
-            probatio.Coerce(int), probatio.Range(min=1, max=86400)
-        ),
+        **_SCHEDULE_AND_VIBER,
     }
 )
 
@@ -67,13 +73,7 @@ NOTIFY_DATA_SCHEMA = probatio.Schema(
     {
         probatio.Optional(ATTR_SENDER): cv.string,
         probatio.Optional(ATTR_SMS_FALLBACK): cv.boolean,
-        probatio.Optional(ATTR_SEND_AT): cv.datetime,
-        probatio.Optional(ATTR_IMAGE_URL): cv.url,
-        probatio.Optional(ATTR_BUTTON_TEXT): cv.string,
-        probatio.Optional(ATTR_BUTTON_URL): cv.url,
-        probatio.Optional(ATTR_VALIDITY): probatio.All(
-            probatio.Coerce(int), probatio.Range(min=1, max=86400)
-        ),
+        **_SCHEDULE_AND_VIBER,
     }
 )
 

@@ -9,6 +9,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..account import fire_delivery_report
 from ..const import DOMAIN, LOGGER
+from ..issues import async_show_issue
 from ..providers import DeliveryStatus
 from ..runtime import SmsGatewayConfigEntry
 from .message import ERROR_DELIVERY_UNKNOWN, QueuedMessage
@@ -58,18 +59,14 @@ class Notices:
     def balance_issue(self, *, create: bool) -> None:
         """Show (or clear) the account's out-of-balance issue."""
         issue_id = f"insufficient_balance_{self.entry.entry_id}"
-        if create:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="insufficient_balance",
-                translation_placeholders={"account": self.entry.title},
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        async_show_issue(
+            self.hass,
+            issue_id,
+            show=create,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="insufficient_balance",
+            placeholders={"account": self.entry.title},
+        )
 
     def report_unknown(self, batch: Sequence[QueuedMessage], why: str) -> None:
         """Report messages the provider may or may not have sent; never resend them."""

@@ -67,6 +67,13 @@ def short_digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
+def mask_secrets(text: str, *secrets: str) -> str:
+    """Return a provider's text with each credential (in the order given) masked."""
+    for secret in filter(None, secrets):
+        text = text.replace(secret, "***")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class RawResponse:
     """An HTTP answer, fully read."""
@@ -147,9 +154,17 @@ class ProviderClient(ABC):
 
     # -- the interface --------------------------------------------------------
 
-    @abstractmethod
     async def validate_credentials(self) -> AccountInfo:
-        """Check the credentials without sending a message; identify the account."""
+        """Check the credentials without sending a message; identify the account.
+
+        By default with a balance request (``get_balance``).
+        """
+        await self.get_balance()
+        return AccountInfo(account_id=self.account_id(), title=self.account_title())
+
+    def account_title(self) -> str:
+        """Return the account's title people read: never a credential, nor a digest of one."""
+        return self.display_name
 
     @abstractmethod
     def account_id(self) -> str:
@@ -365,6 +380,17 @@ class ProviderClient(ABC):
         if key not in self.unknown_statuses and len(self.unknown_statuses) >= MAX_STATUS_KEYS:
             key = "(other)"
         self.unknown_statuses[key] = self.unknown_statuses.get(key, 0) + 1
+
+    def wrong_address(self, status: int) -> ProtocolError:
+        """Return the error of an answer that says the API address is wrong (404...)."""
+        return ProtocolError(
+            f"{self.provider} answered HTTP {status}; check the API address",
+            provider_code=str(status),
+        )
+
+    def checked_sender(self, sender: str | None) -> str | None:
+        """Return a message's SMS sender held to the provider's rules; None without one."""
+        return validate_sender(sender, self.capabilities.sender_rules) if sender else None
 
     def shape_error(self, what: str) -> ProtocolError:
         """Return the error for an answer of the wrong shape."""

@@ -94,10 +94,9 @@ import uuid
 from aiohttp import ClientSession, encode_basic_auth
 from yarl import URL
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse, short_digest
+from .base import DEFAULT_TIMEOUT, ProviderClient, RawResponse, mask_secrets, short_digest
 from .errors import InvalidRequestError, ProtocolError, ProviderError, Reason
 from .models import (
-    AccountInfo,
     Balance,
     Capabilities,
     Channel,
@@ -112,7 +111,6 @@ from .models import (
 )
 from .parse import as_dict, as_float, as_int, as_list, as_opt_dict, as_text, shape_error
 from .phone import digits, from_provider, region_of
-from .sender import validate_sender
 from .text import analyze
 
 PROVIDER = "infobip"
@@ -714,9 +712,7 @@ class InfobipClient(ProviderClient):
         return [], parse_inbound_messages(payload)
 
     def _scrub(self, text: str) -> str:
-        for secret in filter(None, (self._password, self._username)):
-            text = text.replace(secret, "***")
-        return text
+        return mask_secrets(text, self._password, self._username)
 
     def _refusal(self, raw: RawResponse) -> ProviderError:
         """Turn a 4xx answer into an error (the requestError envelope if any)."""
@@ -731,26 +727,18 @@ class InfobipClient(ProviderClient):
                 text = as_text(exception.get("text"))
                 code = as_text(exception.get("messageId"))
         if text is None and raw.status in (404, 405):
-            return ProtocolError(
-                f"{PROVIDER} answered HTTP {raw.status}; check the API address",
-                provider_code=str(raw.status),
-            )
+            return self.wrong_address(raw.status)
         detail = self._scrub(text) if text else f"HTTP {raw.status}"
         return InvalidRequestError(
             f"{PROVIDER} refused the request: {detail}",
             provider_code=self._scrub(code) if code else str(raw.status),
         )
 
-    def _sender(self, sender: str | None) -> str | None:
-        return validate_sender(sender, self.capabilities.sender_rules) if sender else None
-
     # -- the interface ------------------------------------------------------------
 
-    async def validate_credentials(self) -> AccountInfo:
-        """Check the credentials with a balance request (sends nothing)."""
-        await self.get_balance()
-        # The username is a credential: the title names the API host only.
-        return AccountInfo(account_id=self.account_id(), title=f"Infobip ({self._host()})")
+    def account_title(self) -> str:
+        """Return the title: the username is a credential, the title names the API host only."""
+        return f"Infobip ({self._host()})"
 
     def account_id(self) -> str:
         """Return the account's id: the API host and the username's digest."""
@@ -770,7 +758,7 @@ class InfobipClient(ProviderClient):
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
         ids = message.client_message_ids or tuple(uuid.uuid4().hex for _ in message.recipients)
         spec: dict[str, Any] = {}
-        sender = self._sender(message.sender)
+        sender = self.checked_sender(message.sender)
         if sender:
             spec["from"] = sender
         spec["destinations"] = [
@@ -888,7 +876,7 @@ class InfobipClient(ProviderClient):
         """Send one text to one or more E.164 numbers (``text/single``)."""
         _check_recipients(recipients)
         body: dict[str, Any] = {}
-        if (checked := self._sender(sender)) is not None:
+        if (checked := self.checked_sender(sender)) is not None:
             body["from"] = checked
         body["to"] = [digits(r) for r in recipients]
         body["text"] = text
@@ -912,7 +900,7 @@ class InfobipClient(ProviderClient):
         for message in messages:
             _check_recipients(message.recipients)
             spec: dict[str, Any] = {}
-            if (checked := self._sender(message.sender)) is not None:
+            if (checked := self.checked_sender(message.sender)) is not None:
                 spec["from"] = checked
             spec["to"] = [digits(r) for r in message.recipients]
             spec["text"] = message.text
@@ -928,7 +916,7 @@ class InfobipClient(ProviderClient):
     def _binary_spec(self, message: BinaryMessage) -> dict[str, Any]:
         _check_recipients(message.recipients)
         spec: dict[str, Any] = {}
-        if (checked := self._sender(message.sender)) is not None:
+        if (checked := self.checked_sender(message.sender)) is not None:
             spec["from"] = checked
         spec["to"] = [digits(r) for r in message.recipients]
         spec["binary"] = {

@@ -102,7 +102,7 @@ from typing import Any, ClassVar
 
 from aiohttp import ClientSession, hdrs
 
-from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, short_digest
+from .base import DEFAULT_TIMEOUT, MAX_TEXT_SEGMENTS, ProviderClient, mask_secrets, short_digest
 from .errors import (
     AuthenticationError,
     InsufficientBalanceError,
@@ -116,7 +116,6 @@ from .errors import (
     UnsupportedError,
 )
 from .models import (
-    AccountInfo,
     Balance,
     Capabilities,
     Channel,
@@ -338,10 +337,7 @@ class Sms365Client(ProviderClient):
         if isinstance(body, dict) and status == 0:
             raise self._api_error(body, recipient)
         if raw.status != 200:
-            raise ProtocolError(
-                f"{self.provider} answered HTTP {raw.status}; check the API address",
-                provider_code=str(raw.status),
-            )
+            raise self.wrong_address(raw.status)
         answer = as_dict(body, self.provider, "the answer")
         if status != 1:
             raise self.shape_error("no status 0 or 1 in the answer")
@@ -351,9 +347,7 @@ class Sms365Client(ProviderClient):
         code = as_int(body.get("error"))
         if not code:
             return self.shape_error("an error without an error code")
-        remarks = str(body.get("remarks") or "").strip()
-        if self._api_key:
-            remarks = remarks.replace(self._api_key, "***")
+        remarks = mask_secrets(str(body.get("remarks") or "").strip(), self._api_key)
         remarks = remarks[:MAX_REMARKS]
         message = (
             f"{self.provider} error {code}: {remarks}"
@@ -375,11 +369,8 @@ class Sms365Client(ProviderClient):
         """Parse the ``callback`` call: a delivery report in the query string."""
         return [parse_delivery_callback(query)], []
 
-    async def validate_credentials(self) -> AccountInfo:
-        """Check the key with ``me/balance`` (sends nothing); identify the account."""
-        await self.get_balance()
-        # No fragment of the key (or of its digest) in the title people read.
-        return AccountInfo(account_id=self.account_id(), title="sms365.gr")
+    # validate_credentials: the base class's ``me/balance`` (sends nothing),
+    # titled with the display name: no fragment of the key, nor of its digest.
 
     def account_id(self) -> str:
         """Return the account's id: the key identifies the account (by its digest)."""
@@ -441,8 +432,8 @@ class Sms365Client(ProviderClient):
         info = analyze(message.text)
         numbers = [digits(r) for r in message.recipients]
         form = {"to": ",".join(numbers), "text": message.text}
-        if message.sender:
-            form["from"] = validate_sender(message.sender, self.capabilities.sender_rules)
+        if (sender := self.checked_sender(message.sender)) is not None:
+            form["from"] = sender
         if info.encoding is Encoding.UCS2:
             form["ucs"] = "true"
         if message.channel is Channel.FLASH:
@@ -467,20 +458,8 @@ class Sms365Client(ProviderClient):
         if len(numbers) == 1:
             if message.notify_url:
                 form["callback"] = message.notify_url
-            body = await self._call("sms/send", form, recipient=message.recipients[0])
-            sms_id = as_text(body.get("smsId"))
-            if sms_id is None:
-                raise self.shape_error("sms/send answered no smsId")
-            return [
-                SendResult(
-                    recipient=message.recipients[0],
-                    status=status,
-                    message_id=sms_id,
-                    price=as_float(body.get("cost")),
-                    report_pushed="callback" in form,
-                    **common,
-                )
-            ]
+            common["report_pushed"] = "callback" in form
+            return await self._send_one(message, "sms/send", form, "smsId", status, common)
         # sms/bulk has no callback: its reports are pulled (report_pushed False).
         body = await self._call("sms/bulk", form)
         return self._bulk_results(message, body, "sms", "smsId", status, common)
@@ -566,21 +545,34 @@ class Sms365Client(ProviderClient):
             "channel": Channel.VIBER,
         }
         if len(numbers) == 1:
-            body = await self._call("viber/send", form, recipient=message.recipients[0])
-            viber_id = as_text(body.get("id"))
-            if viber_id is None:
-                raise self.shape_error("viber/send answered no id")
-            return [
-                SendResult(
-                    recipient=message.recipients[0],
-                    status=status,
-                    message_id=viber_id,
-                    price=as_float(body.get("cost")),
-                    **common,
-                )
-            ]
+            return await self._send_one(message, "viber/send", form, "id", status, common)
         body = await self._call("viber/bulk", form)
         return self._bulk_results(message, body, "messages", "id", status, common)
+
+    async def _send_one(
+        self,
+        message: OutgoingMessage,
+        name: str,
+        form: Mapping[str, str],
+        id_key: str,
+        status: StatusDetail,
+        common: dict[str, Any],
+    ) -> list[SendResult]:
+        """Send to the message's only recipient (``sms/send``, ``viber/send``)."""
+        recipient = message.recipients[0]
+        body = await self._call(name, form, recipient=recipient)
+        message_id = as_text(body.get(id_key))
+        if message_id is None:
+            raise self.shape_error(f"{name} answered no {id_key}")
+        return [
+            SendResult(
+                recipient=recipient,
+                status=status,
+                message_id=message_id,
+                price=as_float(body.get("cost")),
+                **common,
+            )
+        ]
 
     def _bulk_results(
         self,

@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 from aiohttp import ClientSession, encode_basic_auth
 
-from .base import DEFAULT_TIMEOUT, ProviderClient, short_digest
+from .base import DEFAULT_TIMEOUT, ProviderClient, mask_secrets, short_digest
 from .errors import InsufficientBalanceError, InvalidRequestError, ProtocolError, ProviderError
 from .models import (
     AccountInfo,
@@ -62,7 +62,6 @@ from .models import (
 )
 from .parse import as_dict, as_json_number, as_list, digits_of
 from .phone import digits, from_provider
-from .sender import validate_sender
 from .text import analyze
 
 SEND_PATH = "/sms/send"
@@ -206,11 +205,8 @@ class VoipCommunicationsClient(ProviderClient):
     async def validate_credentials(self) -> AccountInfo:
         """Check the credentials with a request that cannot send anything."""
         await self._request("POST", SEND_PATH, data={}, headers=self._headers)
-        return AccountInfo(
-            account_id=self.account_id(),
-            # The API key is the Basic-auth username: a credential, never in a title.
-            title="voip-communications.net",
-        )
+        # The API key is the Basic-auth username: a credential, never in a title.
+        return AccountInfo(account_id=self.account_id(), title=self.account_title())
 
     def account_id(self) -> str:
         """Return the account's id: the API key's digest, never the key."""
@@ -218,8 +214,8 @@ class VoipCommunicationsClient(ProviderClient):
 
     async def _send_batch(self, message: OutgoingMessage) -> list[SendResult]:
         form = {"to": ",".join(digits(r) for r in message.recipients), "msg": message.text}
-        if message.sender:
-            form["from"] = validate_sender(message.sender, self.capabilities.sender_rules)
+        if (sender := self.checked_sender(message.sender)) is not None:
+            form["from"] = sender
         if message.send_at is not None:
             form["delivery_date"] = format_delivery_date(message.send_at)
         raw = await self._request("POST", SEND_PATH, data=form, headers=self._headers)
@@ -257,9 +253,7 @@ class VoipCommunicationsClient(ProviderClient):
         if words is not None:
             words = self._mask(" ".join(words.split()))[:MAX_REFUSAL_TEXT]
         if status == 404 and not words:
-            return ProtocolError(
-                f"{self.provider} answered HTTP 404; check the API address", provider_code="404"
-            )
+            return self.wrong_address(status)
         message = f"{self.provider} refused the request (HTTP {status})"
         if words:
             message = f"{message}: {words}"
@@ -269,9 +263,7 @@ class VoipCommunicationsClient(ProviderClient):
 
     def _mask(self, text: str) -> str:
         """Mask the credentials and anything like a phone number in a provider's text."""
-        for secret in filter(None, (self._api_password, self._api_key)):
-            text = text.replace(secret, "***")
-        return _NUMBER_RE.sub("***", text)
+        return _NUMBER_RE.sub("***", mask_secrets(text, self._api_password, self._api_key))
 
     def _result(
         self, recipient: str, entries: list[dict[str, Any]], segments: int, encoding: Encoding

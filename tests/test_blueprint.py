@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.providers import InboundMessage
 from tests.conftest import ALICE, MakeEntry, RunningSimulator
-from tests.wire import SIM_PROVIDER, STRANGER, VOIP_NUMBER, inject, poll, webhook_url
+from tests.wire import SIM_PROVIDER, STRANGER, VOIP_NUMBER, inject, poll, state_of, webhook_url
 
 BLUEPRINT = (
     Path(__file__).parent.parent
@@ -60,8 +60,7 @@ async def setup_blueprint(hass: HomeAssistant, tmp_path: Path, entry: MockConfig
         },
     )
     await hass.async_block_till_done()
-    state = hass.states.get("automation.sms_home")
-    assert state is not None
+    state = state_of(hass, "automation.sms_home")
     assert state.state == "on"
     assert hass.states.get(SWITCH).state == "off"  # type: ignore[union-attr]
 

@@ -30,10 +30,12 @@ from tests.wire import (
     device_of,
     infobip_inbound,
     inject,
+    listen,
     poll,
     post_infobip,
     receive,
     sms,
+    state_of,
     webhook_url,
 )
 
@@ -153,14 +155,12 @@ async def test_untrusted_sender_fires_no_trigger(
 ) -> None:
     entry = await make_entry("infobip")
     calls = await add_automation(hass, device_of(hass, entry).id)
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     assert await post_infobip(client, infobip_inbound("u-1", sender=STRANGER[1:])) == 200
     await hass.async_block_till_done()
     assert [e.data["trusted"] for e in events] == [False]
     assert calls == []
-    state = hass.states.get("event.demo_infobip_sms_received")
-    assert state is not None
+    state = state_of(hass, "event.demo_infobip_sms_received")
     assert state.attributes["sender"] == STRANGER
 
 

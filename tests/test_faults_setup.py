@@ -41,7 +41,14 @@ from custom_components.sms_gateway.webhook import _async_handle_webhook
 from simulator import demo
 from tests.conftest import ALICE, PROVIDERS, RunningSimulator, provider_data, recipient_subentry
 from tests.outage import advance, closed_port, our_timers
-from tests.wire import SIM_ACCOUNT, SIM_PROVIDER, legacy_services, refuse_credentials, send_results
+from tests.wire import (
+    SIM_ACCOUNT,
+    SIM_PROVIDER,
+    legacy_services,
+    refuse_credentials,
+    send_results,
+    state_of,
+)
 
 SECRETS = (
     demo.INFOBIP_PASSWORD,
@@ -163,8 +170,7 @@ async def test_boot_without_internet_loads_queues_and_delivers_once(
     assert f"hook-{provider}" in hass.data["webhook"]
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     if has_balance(provider):
-        state = hass.states.get(balance_entity(provider))
-        assert state is not None
+        state = state_of(hass, balance_entity(provider))
         assert state.state == STATE_UNAVAILABLE
     else:
         assert caplog.text.count("loading the account anyway") == 1
@@ -180,8 +186,7 @@ async def test_boot_without_internet_loads_queues_and_delivers_once(
     await advance(hass, freezer, BALANCE_INTERVAL)
     assert texts(simulator) == ["sent during the outage"]
     if has_balance(provider):
-        state = hass.states.get(balance_entity(provider))
-        assert state is not None
+        state = state_of(hass, balance_entity(provider))
         assert state.state != STATE_UNAVAILABLE
     # Never twice, however long we wait.
     for _ in range(4):
@@ -189,8 +194,7 @@ async def test_boot_without_internet_loads_queues_and_delivers_once(
     assert texts(simulator) == ["sent during the outage"]
     assert not entry.runtime_data.outbox.queue
     if has_balance(provider):
-        state = hass.states.get(balance_entity(provider))
-        assert state is not None
+        state = state_of(hass, balance_entity(provider))
         assert float(state.state) == simulator.state.accounts[SIM_ACCOUNT[provider]].balance
 
 
@@ -215,23 +219,19 @@ async def test_boot_while_provider_fails_loads_and_refreshes_later(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     if not has_balance(provider):
         return
-    state = hass.states.get(balance_entity(provider))
-    assert state is not None
+    state = state_of(hass, balance_entity(provider))
     assert state.state == STATE_UNAVAILABLE
     await advance(hass, freezer, BALANCE_INTERVAL)  # still failing
-    state = hass.states.get(balance_entity(provider))
-    assert state is not None
+    state = state_of(hass, balance_entity(provider))
     assert state.state == STATE_UNAVAILABLE
 
     simulator.state.faults.clear()
     await advance(hass, freezer, BALANCE_INTERVAL)
-    state = hass.states.get(balance_entity(provider))
-    assert state is not None
+    state = state_of(hass, balance_entity(provider))
     assert float(state.state) == simulator.state.accounts[SIM_ACCOUNT[provider]].balance
     if provider == "sms365":
         # The Viber sender sensors come with the first balance.
-        sender = hass.states.get("sensor.demo_sms365_viber_balance_demoviber")
-        assert sender is not None
+        sender = state_of(hass, "sensor.demo_sms365_viber_balance_demoviber")
         assert sender.state != STATE_UNAVAILABLE
 
 

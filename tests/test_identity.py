@@ -37,7 +37,7 @@ from custom_components.sms_gateway import async_migrate_entry
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.demo import INFOBIP_USERNAME, SMS365_API_KEY, VOIP_API_KEY
 from tests.conftest import ALICE, RunningSimulator, provider_data, recipient_subentry
-from tests.wire import add_automation, receive, sms
+from tests.wire import add_automation, receive, sms, state_of
 
 
 def account_digest(value: str) -> str:
@@ -163,8 +163,7 @@ async def test_sms365_new_key_keeps_entities_devices_and_automations(
     assert coordinator is not None
     await coordinator.async_refresh()
     await hass.async_block_till_done()
-    state = hass.states.get("sensor.sms365_gr_balance")
-    assert state is not None
+    state = state_of(hass, "sensor.sms365_gr_balance")
     assert float(state.state) == 40.0
     assert len(calls) == 1
 
@@ -204,20 +203,15 @@ def legacy_entry(
     return entry, old_unique_id
 
 
-def add_legacy_registry(
-    hass: HomeAssistant, entry: MockConfigEntry, provider: str, old: str
-) -> dict[str, str]:
-    """Fill the registries as the release before 1.2 did; return {entity id: key}.
-
-    The entity ids are not those a new setup would pick: a migration that
-    missed one would leave it and add another entity.
-    """
+def add_legacy_devices(
+    hass: HomeAssistant, entry: MockConfigEntry, old: str, name: str
+) -> tuple[dr.DeviceEntry, dr.DeviceEntry]:
+    """Add the account's device and Alice's, identified as before 1.2; return both."""
     device_registry = dr.async_get(hass)
-    entity_registry = er.async_get(hass)
     account = device_registry.async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, old)},
-        name=entry.title,
+        name=name,
         entry_type=dr.DeviceEntryType.SERVICE,
     )
     [alice] = entry.subentries.values()
@@ -229,6 +223,20 @@ def add_legacy_registry(
         entry_type=dr.DeviceEntryType.SERVICE,
         via_device_id=account.id,
     )
+    return account, recipient
+
+
+def add_legacy_registry(
+    hass: HomeAssistant, entry: MockConfigEntry, provider: str, old: str
+) -> dict[str, str]:
+    """Fill the registries as the release before 1.2 did; return {entity id: key}.
+
+    The entity ids are not those a new setup would pick: a migration that
+    missed one would leave it and add another entity.
+    """
+    entity_registry = er.async_get(hass)
+    account, recipient = add_legacy_devices(hass, entry, old, entry.title)
+    [alice] = entry.subentries.values()
     keys: dict[str, str] = {}
     for domain, platform_keys in ACCOUNT_KEYS[provider].items():
         for key in platform_keys:
@@ -522,23 +530,9 @@ def old_titled_entry(
         subentries_data=[recipient_subentry("Alice", ALICE)],
     )
     entry.add_to_hass(hass)
-    device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
-    account = device_registry.async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={(DOMAIN, old)},
-        name=title,
-        entry_type=dr.DeviceEntryType.SERVICE,
-    )
+    account, recipient = add_legacy_devices(hass, entry, old, title)
     [alice] = entry.subentries.values()
-    recipient = device_registry.async_get_or_create(
-        config_entry_id=entry.entry_id,
-        config_subentry_id=alice.subentry_id,
-        identifiers={(DOMAIN, f"{old}_{alice.subentry_id}")},
-        name="Alice",
-        entry_type=dr.DeviceEntryType.SERVICE,
-        via_device_id=account.id,
-    )
     base = slugify(old_title(provider, secret))
     renamed = renamed or {}
     entity_ids = []

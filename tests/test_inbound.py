@@ -11,9 +11,7 @@ from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    async_capture_events,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import EVENT_MESSAGE_RECEIVED
@@ -31,12 +29,31 @@ from tests.wire import (
     event_entity,
     infobip_inbound,
     inject,
+    listen,
     poll,
     post_infobip,
+    state_of,
     webhook_url,
 )
 
 INBOX_REPORTS = "/restapi/sms/1/inbox/reports"
+
+
+def pushed_from_alice(
+    entry: MockConfigEntry, message_id: str, recipient: str, text: str, keyword: str
+) -> dict[str, Any]:
+    """Return the event data of a pushed "<keyword> now" from Alice, whichever provider."""
+    return {
+        "config_entry_id": entry.entry_id,
+        "message_id": message_id,
+        "sender": ALICE,
+        "recipient": recipient,
+        "text": text,
+        "keyword": keyword,
+        "clean_text": "now",
+        "received_at": "2025-05-01T10:20:30+00:00",
+        "trusted": True,
+    }
 
 
 def inbox_pulls(simulator: RunningSimulator) -> int:
@@ -54,29 +71,16 @@ async def test_infobip_push(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     entry = await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
-    state = hass.states.get(event_entity("infobip"))
-    assert state is not None
+    events, client = await listen(hass, hass_client_no_auth)
+    state = state_of(hass, event_entity("infobip"))
     assert state.state == "unknown"
 
     assert await post_infobip(client, infobip_inbound()) == 200
     await hass.async_block_till_done()
 
     assert len(events) == 1
-    assert events[0].data == {
-        "config_entry_id": entry.entry_id,
-        "message_id": "mo-1",
-        "sender": ALICE,
-        "recipient": "+41793026727",
-        "text": "HOME now",
-        "keyword": "HOME",
-        "clean_text": "now",
-        "received_at": "2025-05-01T10:20:30+00:00",
-        "trusted": True,
-    }
-    state = hass.states.get(event_entity("infobip"))
-    assert state is not None
+    assert events[0].data == pushed_from_alice(entry, "mo-1", "+41793026727", "HOME now", "HOME")
+    state = state_of(hass, event_entity("infobip"))
     assert state.state != "unknown"
     assert state.attributes["event_type"] == "received"
     assert state.attributes["sender"] == ALICE
@@ -98,8 +102,7 @@ async def test_infobip_provider_keyword_and_clean_text(
 ) -> None:
     """The provider's keyword and cleanText win over the first word."""
     await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     body = infobip_inbound(text="Key  lights off", keyword="KEY", cleanText="lights off")
     assert await post_infobip(client, body) == 200
     await hass.async_block_till_done()
@@ -113,8 +116,7 @@ async def test_infobip_batch_of_messages(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     assert (
         await post_infobip(
             client,
@@ -149,8 +151,7 @@ async def test_voip_push_formats(
     how: str,
 ) -> None:
     entry = await make_entry("voip_communications")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     url = "/api/webhook/hook-voip_communications"
     if how == "form":
         response = await client.post(url, data=VOIP_FIELDS)
@@ -161,19 +162,8 @@ async def test_voip_push_formats(
     assert response.status == 200
     await hass.async_block_till_done()
     assert len(events) == 1
-    assert events[0].data == {
-        "config_entry_id": entry.entry_id,
-        "message_id": "v-1",
-        "sender": ALICE,
-        "recipient": "+17134567890",
-        "text": "Home now",
-        "keyword": "Home",
-        "clean_text": "now",
-        "received_at": "2025-05-01T10:20:30+00:00",
-        "trusted": True,
-    }
-    state = hass.states.get(event_entity("voip_communications"))
-    assert state is not None
+    assert events[0].data == pushed_from_alice(entry, "v-1", "+17134567890", "Home now", "Home")
+    state = state_of(hass, event_entity("voip_communications"))
     assert state.attributes["sender"] == ALICE
 
 
@@ -185,8 +175,7 @@ async def test_voip_retry_without_id_is_recognised(
 ) -> None:
     """Without smsid the id is derived from the message: a retry is still one message."""
     await make_entry("voip_communications")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     fields = {k: v for k, v in VOIP_FIELDS.items() if k != "smsid"}
     for _ in range(3):
         response = await client.post("/api/webhook/hook-voip_communications", data=fields)
@@ -204,8 +193,7 @@ async def test_delivery_reports_at_the_same_webhook_fire_no_inbound(
     """An Infobip DLR and an sms365 callback are accepted but are not received SMS."""
     await make_entry("infobip")
     await make_entry("sms365")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     dlr = {
         "bulkId": "b-1",
         "messageId": "unknown-1",
@@ -247,8 +235,7 @@ async def test_webhook_answers(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     url = "/api/webhook/hook-infobip"
     assert (await client.put(url, json={"results": [infobip_inbound()]})).status == 405
     assert (await client.post(url, data=b"{not json")).status == 400
@@ -271,8 +258,7 @@ async def test_webhook_unregistered_on_unload(
 ) -> None:
     entry = await make_entry("infobip")
     assert "hook-infobip" in hass.data[webhook.DOMAIN]
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
@@ -295,8 +281,7 @@ async def test_simulator_push_infobip_and_voip(
 ) -> None:
     infobip = await make_entry("infobip", options={"inbound_interval": 0})
     voip = await make_entry("voip_communications")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     simulator.state.accounts["infobip-demo"].forward_url = webhook_url(client, "infobip")
     simulator.state.accounts["voip-demo"].numbers[VOIP_NUMBER] = webhook_url(
         client, "voip_communications"
@@ -336,8 +321,7 @@ async def test_pull(
     await poll(hass, freezer)
     assert inbox_pulls(simulator) == 1
     assert [(e.data["message_id"], e.data["trusted"]) for e in events] == [("pull-1", True)]
-    state = hass.states.get(event_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, event_entity("infobip"))
     assert state.attributes["message_id"] == "pull-1"
 
     # The provider served it once; the next polls find nothing new.
@@ -410,8 +394,7 @@ async def test_a_push_pauses_pulling_for_a_day(
     pause survives a restart and ends when pushes stop coming.
     """
     entry = await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     await poll(hass, freezer)
     assert inbox_pulls(simulator) == 1  # no push yet: pulled
     assert await post_infobip(client, infobip_inbound("pushed-1")) == 200
@@ -441,8 +424,7 @@ async def test_push_and_pull_of_the_same_message_dispatch_once(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     simulator.state.accounts["infobip-demo"].forward_url = webhook_url(client, "infobip")
     sent = await inject(http, simulator, message_id="twice", deliver="both")
     assert sent["delivered_by"] == ["push", "pull"]
@@ -462,8 +444,7 @@ async def test_provider_retry_dispatches_once(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     for _ in range(3):
         assert await post_infobip(client, infobip_inbound("retry-1")) == 200
     # The same id twice in one delivery, next to a new one.
@@ -485,8 +466,7 @@ async def test_seen_ids_survive_a_restart(
     hass_storage: dict[str, Any],
 ) -> None:
     entry = await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     assert await post_infobip(client, infobip_inbound("kept")) == 200
     await hass.async_block_till_done()
     key = f"sms_gateway.{entry.entry_id}.inbound"
@@ -545,13 +525,11 @@ async def test_untrusted_sender(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     await make_entry("infobip")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     assert await post_infobip(client, infobip_inbound(sender=STRANGER.removeprefix("+"))) == 200
     await hass.async_block_till_done()
     assert [(e.data["sender"], e.data["trusted"]) for e in events] == [(STRANGER, False)]
-    state = hass.states.get(event_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, event_entity("infobip"))
     assert state.attributes["sender"] == STRANGER
     assert state.attributes["trusted"] is False
 

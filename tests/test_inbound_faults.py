@@ -34,7 +34,7 @@ from custom_components.sms_gateway.providers import InboundMessage
 from simulator import demo
 from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
 from tests.outage import advance
-from tests.wire import inject, send_results
+from tests.wire import inject, listen, send_results, state_of
 
 ALICE_DIGITS = ALICE.removeprefix("+")
 SECRET_TEXT = "DISARM 4711"
@@ -283,8 +283,7 @@ async def test_get_never_fires_an_inbound_sms(
     provider: str,
 ) -> None:
     await make_entry(provider, options={"inbound_interval": 0})
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     # What a leaked URL, or a chat app's link preview, would request.
     response = await client.get(
         f"/api/webhook/hook-{provider}",
@@ -293,8 +292,7 @@ async def test_get_never_fires_an_inbound_sms(
     assert response.status == 405
     await hass.async_block_till_done()
     assert events == []
-    state = hass.states.get(f"event.demo_{provider}_sms_received")
-    assert state is not None
+    state = state_of(hass, f"event.demo_{provider}_sms_received")
     assert state.state == "unknown"
 
     # The same as a POST is still a message (voip: the documented push).
@@ -476,8 +474,7 @@ async def test_a_failed_write_dispatches_nothing_and_asks_for_a_retry(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     entry, disk = slow_disk
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     disk.fail = True
     disk.release.set()
     form = {"from": ALICE_DIGITS, "to": demo.VOIP_NUMBER, "msg": "HOME", "id": "w1"}

@@ -33,7 +33,7 @@ from custom_components.sms_gateway.inbound_seen import REPEAT_WINDOW
 from custom_components.sms_gateway.providers import InboundMessage
 from tests.conftest import ALICE, MakeEntry, RunningSimulator
 from tests.outage import advance
-from tests.wire import STRANGER, receive
+from tests.wire import STRANGER, listen, receive
 
 PASSPHRASE = "Tulip"
 VOIP_HOOK = "/api/webhook/hook-voip_communications"
@@ -193,8 +193,7 @@ async def test_same_text_again_later_is_a_new_message(
 ) -> None:
     """ "HOME" on Monday and on Tuesday: two messages; a retry within the window: one."""
     await make_entry("voip_communications")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
 
     async def post() -> None:
         assert (await client.post(VOIP_HOOK, data=BARE_REPLY)).status == 200
@@ -228,8 +227,7 @@ async def test_repeat_window_survives_a_restart(
 ) -> None:
     """A retry that arrives after a restart is still a retry; the window still ends."""
     entry = await make_entry("voip_communications")
-    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
-    client = await hass_client_no_auth()
+    events, client = await listen(hass, hass_client_no_auth)
     assert (await client.post(VOIP_HOOK, data=BARE_REPLY)).status == 200
     await hass.async_block_till_done()
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.inbound"]["data"]

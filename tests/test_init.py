@@ -14,7 +14,7 @@ import pytest
 from custom_components.sms_gateway.const import DOMAIN
 from tests.conftest import ALICE, PROVIDERS, MakeEntry, RunningSimulator
 from tests.outage import advance, our_timers
-from tests.wire import legacy_services, refuse_credentials, send
+from tests.wire import legacy_services, refuse_credentials, send, state_of
 
 
 async def test_setup_unload_voip(
@@ -159,8 +159,7 @@ async def test_unload_leaves_nothing_behind(
     assert hass.services.has_service(DOMAIN, "send_message")  # the integration's action
     assert f"hook-{provider}" not in hass.data["webhook"]
     for entity_id in entity_ids:
-        state = hass.states.get(entity_id)
-        assert state is not None
+        state = state_of(hass, entity_id)
         assert state.state == STATE_UNAVAILABLE, entity_id
     assert runtime.tracker._listeners == []
     assert runtime.tracker._unsub_poll is None
@@ -214,8 +213,7 @@ async def test_reload_twice(
             e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
         } == entity_ids
         for entity_id in entity_ids:
-            state = hass.states.get(entity_id)
-            assert state is not None
+            state = state_of(hass, entity_id)
             assert state.state != STATE_UNAVAILABLE, entity_id
         assert len(entry.update_listeners) == 1
         assert len(entry.runtime_data.legacy_services) == len(LEGACY[provider])

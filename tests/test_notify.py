@@ -20,11 +20,14 @@ from tests.conftest import ALICE, BOB, PROVIDERS, MakeEntry, RunningSimulator, S
 from tests.wire import (
     SIM_ACCOUNT,
     SIM_PROVIDER,
+    asked_for_flash,
+    delivered,
     form,
     sends,
     sent_numbers,
     sent_sender,
     sent_text,
+    state_of,
 )
 
 GOOD_SENDER = {"infobip": "Home", "sms365": "Home", "voip_communications": VOIP_NUMBER}
@@ -77,8 +80,7 @@ async def test_one_entity_per_recipient(
     for entity in entities:
         name = entity.entity_id.removeprefix("notify.").split("_")[0].title()
         assert entity.config_subentry_id == subentries[name]
-    state = hass.states.get("notify.alice_sms")
-    assert state is not None
+    state = state_of(hass, "notify.alice_sms")
     assert state.state == STATE_UNKNOWN
     assert state.attributes["friendly_name"] == "Alice SMS"
     assert state.attributes["supported_features"] == 1  # title
@@ -142,8 +144,7 @@ async def test_entity_of_an_older_install_keeps_its_id_on_the_recipients_device(
     device = device_registry.async_get(moved.device_id)
     assert device is not None
     assert (device.name, device.config_subentry_id) == ("Alice", alice.subentry_id)
-    state = hass.states.get(old.entity_id)
-    assert state is not None
+    state = state_of(hass, old.entity_id)
     assert state.state == STATE_UNKNOWN
     assert hass.states.get("notify.alice_sms") is None
 
@@ -164,8 +165,7 @@ async def test_entity_sends_title_and_message(
     assert sent_numbers(request) == ["306971234561"]
     assert sent_text(request) == "Alarm\nDoor open"
     assert sent_sender(request) == GOOD_SENDER[provider]
-    state = hass.states.get(entity_id)
-    assert state is not None
+    state = state_of(hass, entity_id)
     assert state.state != STATE_UNKNOWN  # the time of the last message
 
     await hass.services.async_call(
@@ -302,8 +302,7 @@ async def test_legacy_scheduled(
         assert form(request)["timestamp"] == str(int(when.timestamp()))
     else:
         assert form(request)["delivery_date"] == when.isoformat(timespec="seconds")
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    assert {m.status for m in simulator.state.messages_for(account)} == {"scheduled"}
+    assert {m.status for m in delivered(simulator, provider)} == {"scheduled"}
 
 
 @pytest.mark.parametrize("provider", ["infobip", "sms365"])
@@ -316,12 +315,8 @@ async def test_legacy_flash(
     )
     (request,) = sends(simulator)
     assert sent_numbers(request) == ["306971234561"]
-    if provider == "infobip":
-        assert request.json["messages"][0]["flash"] is True
-    else:
-        assert form(request)["flash"] == "true"
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    assert {m.channel for m in simulator.state.messages_for(account)} == {"flash"}
+    assert asked_for_flash(request, provider)
+    assert {m.channel for m in delivered(simulator, provider)} == {"flash"}
 
 
 async def test_legacy_viber(

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -39,7 +39,7 @@ from simulator import app as simulator_app
 from simulator.state import Message
 from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
 from tests.outage import advance, refuse_connections
-from tests.wire import SIM_PROVIDER as SIM, sends as send_requests
+from tests.wire import SIM_PROVIDER as SIM, reauth_flows, sends as send_requests
 
 DOMAIN = "sms_gateway"
 EVENT = "sms_gateway_delivery_report"
@@ -77,6 +77,14 @@ async def stored(
         return []
     messages: list[dict[str, Any]] = data["data"]["messages"]
     return messages
+
+
+async def assert_nothing_queued(
+    hass: HomeAssistant, hass_storage: dict[str, Any], entry: MockConfigEntry
+) -> None:
+    """Nothing waits in the outbox: neither in memory nor in storage."""
+    assert outbox_of(entry).queue == {}
+    assert (await stored(hass, hass_storage, entry)) == []
 
 
 async def send(
@@ -216,8 +224,7 @@ async def test_restart_mid_outage(
     await advance(hass, freezer, 0)
     texts = Counter(m.text for m in accepted(simulator))
     assert texts == Counter({f"restart message {index}": 1 for index in range(50)})
-    assert outbox_of(entry).queue == {}
-    assert (await stored(hass, hass_storage, entry)) == []
+    await assert_nothing_queued(hass, hass_storage, entry)
 
 
 def _stored_message(message_id: str, *, in_flight: bool, created: float) -> dict[str, Any]:
@@ -395,8 +402,7 @@ async def test_ambiguous_timeout_sms365_marked_unknown(
     assert found is not None
     assert found.translation_placeholders is not None
     assert found.translation_placeholders["recipients"] == f"{ALICE}, {BOB}"
-    assert outbox_of(entry).queue == {}
-    assert (await stored(hass, hass_storage, entry)) == []
+    await assert_nothing_queued(hass, hass_storage, entry)
 
 
 # -- refusals, permanent errors ---------------------------------------------------------------------
@@ -440,8 +446,7 @@ async def test_insufficient_balance_is_immediate(
         await send(hass, entry, ["Alice", "Bob"], "no money")
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "insufficient_balance"
-    assert outbox_of(entry).queue == {}
-    assert (await stored(hass, hass_storage, entry)) == []
+    await assert_nothing_queued(hass, hass_storage, entry)
     assert issue(hass, f"insufficient_balance_{entry.entry_id}") is not None
     # Topped up: the next send clears the notice.
     simulator.state.accounts[account].balance = 50
@@ -461,14 +466,8 @@ async def test_auth_failure_starts_reauth_nothing_queued(
         await send(hass, entry, "Alice", "x")
     assert err.value.translation_key == "auth_failed"
     await hass.async_block_till_done()
-    flows = [
-        f
-        for f in hass.config_entries.flow.async_progress()
-        if f["handler"] == DOMAIN and f["context"]["source"] == SOURCE_REAUTH
-    ]
-    assert [f["context"]["entry_id"] for f in flows] == [entry.entry_id]
-    assert outbox_of(entry).queue == {}
-    assert (await stored(hass, hass_storage, entry)) == []
+    assert reauth_flows(hass) == [entry.entry_id]
+    await assert_nothing_queued(hass, hass_storage, entry)
 
 
 async def test_auth_failure_on_retry_holds_the_queue_until_reauth(
@@ -496,11 +495,7 @@ async def test_auth_failure_on_retry_holds_the_queue_until_reauth(
     assert len(box.queue) == 3
     assert box.held_for_auth
     assert events == []
-    assert [
-        f["context"]["entry_id"]
-        for f in hass.config_entries.flow.async_progress()
-        if f["context"]["source"] == SOURCE_REAUTH
-    ] == [entry.entry_id]
+    assert reauth_flows(hass) == [entry.entry_id]
     tried = len(send_requests(simulator))
     await advance(hass, freezer, BACKOFF_MAX)  # held: nothing is tried meanwhile
     assert len(send_requests(simulator)) == tried
@@ -762,28 +757,31 @@ async def test_failover_whole_request_out_of_balance(
     assert {m.provider for m in accepted(simulator)} == {"infobip"}
 
 
-async def test_channel_failover_flash(
-    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
+@pytest.mark.parametrize(
+    ("first", "second", "channel", "extra"),
+    [
+        # voip cannot send flash SMS: the Infobip fallback does.
+        ("voip_communications", "infobip", "flash", {}),
+        # Infobip has no Viber and SMS is not wanted instead: the sms365 fallback sends Viber.
+        ("infobip", "sms365", "viber", {"sms_fallback": False}),
+    ],
+)
+async def test_channel_failover(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    first: str,
+    second: str,
+    channel: str,
+    extra: dict[str, Any],
 ) -> None:
-    """voip cannot send flash SMS: the Infobip fallback does."""
-    primary, fallback = await _pair(hass, make_entry, "voip_communications", "infobip")
-    response = await send(hass, primary, "Alice", "flash!", channel="flash")
+    """A channel the primary lacks is sent by the fallback, on that channel."""
+    primary, fallback = await _pair(hass, make_entry, first, second)
+    response = await send(hass, primary, "Alice", f"{channel}!", channel=channel, **extra)
     (item,) = response["results"]
-    assert (item["channel"], item["config_entry_id"]) == ("flash", fallback.entry_id)
+    assert (item["channel"], item["config_entry_id"]) == (channel, fallback.entry_id)
     (message,) = accepted(simulator)
-    assert (message.provider, message.channel) == ("infobip", "flash")
-
-
-async def test_channel_failover_viber(
-    hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
-) -> None:
-    """Infobip has no Viber and SMS is not wanted instead: the sms365 fallback sends Viber."""
-    primary, fallback = await _pair(hass, make_entry, "infobip", "sms365")
-    response = await send(hass, primary, "Alice", "viber!", channel="viber", sms_fallback=False)
-    (item,) = response["results"]
-    assert (item["channel"], item["config_entry_id"]) == ("viber", fallback.entry_id)
-    (message,) = accepted(simulator)
-    assert (message.provider, message.channel) == ("sms365", "viber")
+    assert (message.provider, message.channel) == (second, channel)
 
 
 async def test_channel_missing_on_both_raises(

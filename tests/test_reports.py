@@ -22,7 +22,7 @@ from custom_components.sms_gateway.reports import LastDelivery
 from simulator.core import finalize
 from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
 from tests.outage import advance
-from tests.wire import send_results
+from tests.wire import send_results, state_of
 
 # Paths of the pull APIs for delivery reports.
 REPORT_PATHS = {"infobip": "/restapi/sms/1/reports", "sms365": "/api/status/get"}
@@ -54,8 +54,7 @@ async def test_poll_until_delivered(
     assert entry.runtime_data.tracker.mode == "poll"
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     [result] = await send_results(hass, entry, ALICE)
-    state = hass.states.get(status_entity(provider))
-    assert state is not None
+    state = state_of(hass, status_entity(provider))
     assert state.state == "accepted"
     assert state.attributes["message_id"] == result["message_id"]
     assert state.attributes["recipient"] == ALICE
@@ -67,8 +66,7 @@ async def test_poll_until_delivered(
 
     await advance(hass, freezer, 30)
     assert report_requests(simulator, provider) == 1
-    state = hass.states.get(status_entity(provider))
-    assert state is not None
+    state = state_of(hass, status_entity(provider))
     assert state.state == "delivered"
     assert state.attributes["message_id"] == result["message_id"]
     assert state.attributes["recipient"] == ALICE
@@ -104,8 +102,7 @@ async def test_poll_undeliverable(
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     [result] = await send_results(hass, entry, UNDELIVERABLE)
     await advance(hass, freezer, 30)
-    state = hass.states.get(status_entity(provider))
-    assert state is not None
+    state = state_of(hass, status_entity(provider))
     assert state.state == "undeliverable"
     assert state.attributes["recipient"] == UNDELIVERABLE
     assert state.attributes["message_id"] == result["message_id"]
@@ -159,8 +156,7 @@ async def test_poll_waits_while_reports_are_late(
     assert report_requests(simulator, "infobip") == 2
     pulls = [r for r in simulator.state.requests if r.path == REPORT_PATHS["infobip"]]
     assert pulls[-1].fault == "status"
-    state = hass.states.get(status_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, status_entity("infobip"))
     assert state.state == "accepted"
     assert entry.runtime_data.tracker.pending
     await advance(hass, freezer, 30)
@@ -242,8 +238,7 @@ async def test_voip_has_no_delivery_reports(
     assert entry.runtime_data.tracker.mode == "none"
     assert entry.runtime_data.tracker.notify_url is None
     [result] = await send_results(hass, entry, ALICE)
-    state = hass.states.get(status_entity("voip_communications"))
-    assert state is not None
+    state = state_of(hass, status_entity("voip_communications"))
     assert state.state == result["status"]
     count = len(simulator.state.requests)
     await advance(hass, freezer, 300)
@@ -319,8 +314,7 @@ async def test_push_reports_end_to_end(
     await hass.async_block_till_done()
     [push] = simulator.state.pushes
     assert push.status == 200
-    state = hass.states.get(status_entity(provider))
-    assert state is not None
+    state = state_of(hass, status_entity(provider))
     assert state.state == "delivered"
     assert state.attributes["message_id"] == ok["message_id"]
     assert state.attributes["recipient"] == ALICE
@@ -328,8 +322,7 @@ async def test_push_reports_end_to_end(
     [bad] = await send_results(hass, entry, UNDELIVERABLE)
     await simulator.drain()
     await hass.async_block_till_done()
-    state = hass.states.get(status_entity(provider))
-    assert state is not None
+    state = state_of(hass, status_entity(provider))
     assert state.state == "undeliverable"
     assert state.attributes["message_id"] == bad["message_id"]
     assert [(e.data["message_id"], e.data["status"], e.data["to"]) for e in events] == [
@@ -471,8 +464,7 @@ async def test_webhook_infobip_doc_report(
     response = await ha_client.post("/api/webhook/hook-infobip", json=INFOBIP_DOC_REPORT)
     assert response.status == 200
     await hass.async_block_till_done()
-    state = hass.states.get(status_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, status_entity("infobip"))
     assert state.state == "delivered"
     assert state.attributes["message_id"] == "ff4804ef-6ab6-4abd-984d-ab3b1387e852"
     assert state.attributes["recipient"] == "+385981178"
@@ -508,8 +500,7 @@ async def test_webhook_sms365_callback(
     )
     assert response.status == 200
     await hass.async_block_till_done()
-    state = hass.states.get(status_entity("sms365"))
-    assert state is not None
+    state = state_of(hass, status_entity("sms365"))
     assert state.state == "undeliverable"
     assert state.attributes["recipient"] == UNDELIVERABLE
     assert state.attributes["price"] == 1
@@ -532,8 +523,7 @@ async def test_webhook_voip_inbound_post(
     assert response.status in (200, 400)
     await hass.async_block_till_done()
     assert not events
-    state = hass.states.get(status_entity("voip_communications"))
-    assert state is not None
+    state = state_of(hass, status_entity("voip_communications"))
     assert state.state == "unknown"
 
 
@@ -570,8 +560,7 @@ async def test_webhook_bad_bodies(
     assert response.status == (405 if method == "get" and provider != "sms365" else 400)
     await hass.async_block_till_done()
     assert not events
-    state = hass.states.get(status_entity(provider))
-    assert state is not None
+    state = state_of(hass, status_entity(provider))
     assert state.state == "unknown"
 
 
@@ -689,8 +678,7 @@ async def test_webhook_pending_report_keeps_waiting(
     response = await ha_client.post("/api/webhook/hook-infobip", json={"results": [report]})
     assert response.status == 200
     await hass.async_block_till_done()
-    state = hass.states.get(status_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, status_entity("infobip"))
     assert state.state == "pending"
     assert result["message_id"] in entry.runtime_data.tracker.pending
     simulator.state.cancel_timers()
@@ -713,8 +701,7 @@ async def test_webhook_late_pending_report_is_ignored(
     response = await ha_client.post("/api/webhook/hook-infobip", json={"results": [report]})
     assert response.status == 200
     await hass.async_block_till_done()
-    state = hass.states.get(status_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, status_entity("infobip"))
     assert state.state == "delivered"
     assert not events
 
@@ -743,6 +730,5 @@ async def test_webhook_infobip_inbound_forward(
     assert response.status == 200
     await hass.async_block_till_done()
     assert not events
-    state = hass.states.get(status_entity("infobip"))
-    assert state is not None
+    state = state_of(hass, status_entity("infobip"))
     assert state.state == "unknown"

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 import json
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.translation import async_get_translations
@@ -26,7 +25,10 @@ from tests.wire import (
     SMS365_VIBER_BULK,
     SMS365_VIBER_SEND,
     VOIP_SEND,
+    asked_for_flash,
+    delivered,
     form,
+    reauth_flows,
     sends,
     sent_numbers,
     sent_text,
@@ -55,6 +57,16 @@ async def send(
         blocking=True,
         return_response=response,
     )
+
+
+async def refused(
+    hass: HomeAssistant, simulator: RunningSimulator, entry: MockConfigEntry, **data: Any
+) -> ServiceValidationError:
+    """Call the action, which must refuse it before anything reaches the provider."""
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, entry, **data)
+    assert sends(simulator) == []
+    return err.value
 
 
 # -- success ---------------------------------------------------------------------
@@ -112,8 +124,7 @@ async def test_batch_to_names_national_and_e164_numbers(
         fields = form(request)
         assert fields == {"to": "306971234561,306971234562,306971234563", "msg": "Door open"}
         assert {i["message_id"] for i in items} <= set(simulator.state.messages)
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    assert {m.to for m in simulator.state.messages_for(account)} == {
+    assert {m.to for m in delivered(simulator, provider)} == {
         "306971234561",
         "306971234562",
         "306971234563",
@@ -210,8 +221,7 @@ async def test_default_sender_from_options(
         assert request.json["messages"][0]["from"] == "Home"
     else:
         assert form(request)["from"] == GOOD_SENDER[provider]
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    (message,) = simulator.state.messages_for(account)
+    (message,) = delivered(simulator, provider)
     assert message.sender == GOOD_SENDER[provider]
 
 
@@ -240,8 +250,7 @@ async def test_scheduled_send(
         assert form(request)["timestamp"] == str(int(when.timestamp()))
     else:
         assert datetime.fromisoformat(form(request)["delivery_date"]) == when
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    assert {m.status for m in simulator.state.messages_for(account)} == {"scheduled"}
+    assert {m.status for m in delivered(simulator, provider)} == {"scheduled"}
 
 
 async def test_naive_send_at_is_local_time(
@@ -271,10 +280,8 @@ async def test_send_at_in_the_past(
     send_at: str,
 ) -> None:
     entry = await make_entry(provider)
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="Late", send_at=send_at)
-    assert err.value.translation_key == "send_at_in_past"
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target="Alice", message="Late", send_at=send_at)
+    assert err.translation_key == "send_at_in_past"
 
 
 # -- flash and Viber ---------------------------------------------------------------
@@ -291,23 +298,17 @@ async def test_flash(
     assert result is not None
     assert {i["channel"] for i in result["results"]} == {"flash"}
     (request,) = sends(simulator)
-    if provider == "infobip":
-        assert request.json["messages"][0]["flash"] is True
-    else:
-        assert form(request)["flash"] == "true"
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    assert {m.channel for m in simulator.state.messages_for(account)} == {"flash"}
+    assert asked_for_flash(request, provider)
+    assert {m.channel for m in delivered(simulator, provider)} == {"flash"}
 
 
 async def test_flash_not_supported(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
     entry = await make_entry("voip_communications")
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="Flash!", channel="flash")
-    assert err.value.translation_key == "flash_not_supported"
-    assert err.value.translation_placeholders == {"provider": "Demo voip_communications"}
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target="Alice", message="Flash!", channel="flash")
+    assert err.translation_key == "flash_not_supported"
+    assert err.translation_placeholders == {"provider": "Demo voip_communications"}
 
 
 async def test_viber_sms365_single(
@@ -429,10 +430,10 @@ async def test_viber_sms365_refused_before_sending(
     key: str,
 ) -> None:
     entry = await make_entry("sms365")
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Bob", message="Hello", channel="viber", **extra)
-    assert err.value.translation_key == key
-    assert sends(simulator) == []
+    err = await refused(
+        hass, simulator, entry, target="Bob", message="Hello", channel="viber", **extra
+    )
+    assert err.translation_key == key
 
 
 @pytest.mark.parametrize("provider", ["infobip", "voip_communications"])
@@ -455,8 +456,7 @@ async def test_viber_falls_back_to_sms(
     (request,) = sends(simulator)
     assert request.path in (INFOBIP_SEND, VOIP_SEND)
     assert sent_text(request) == "Hello"
-    account = simulator.state.accounts[SIM_ACCOUNT[provider]]
-    assert {m.channel for m in simulator.state.messages_for(account)} == {"sms"}
+    assert {m.channel for m in delivered(simulator, provider)} == {"sms"}
 
 
 @pytest.mark.parametrize("provider", ["infobip", "voip_communications"])
@@ -464,13 +464,11 @@ async def test_viber_not_supported_without_fallback(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
 ) -> None:
     entry = await make_entry(provider)
-    with pytest.raises(ServiceValidationError) as err:
-        await send(
-            hass, entry, target="Alice", message="Hello", channel="viber", sms_fallback=False
-        )
-    assert err.value.translation_key == "viber_not_supported"
-    assert err.value.translation_placeholders == {"provider": f"Demo {provider}"}
-    assert sends(simulator) == []
+    err = await refused(
+        hass, simulator, entry, target="Alice", message="Hello", channel="viber", sms_fallback=False
+    )
+    assert err.translation_key == "viber_not_supported"
+    assert err.translation_placeholders == {"provider": f"Demo {provider}"}
 
 
 # -- the user's mistakes: refused before any request ---------------------------------
@@ -524,11 +522,9 @@ async def test_number_needs_country(
     """No default country anywhere: a national number cannot be read."""
     hass.config.country = None
     entry = await make_entry(provider, options={"default_country": None})
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target=["Bob", "6971234561"], message="x")
-    assert err.value.translation_key == "number_needs_country"
-    assert err.value.translation_placeholders == {"number": "6971234561"}
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target=["Bob", "6971234561"], message="x")
+    assert err.translation_key == "number_needs_country"
+    assert err.translation_placeholders == {"number": "6971234561"}
     # Saved names and E.164 numbers still work.
     await send(hass, entry, target=["Bob", CAROL], message="x")
     (request,) = sends(simulator)
@@ -564,22 +560,18 @@ async def test_invalid_sender(
     sender: str,
 ) -> None:
     entry = await make_entry(provider)
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="x", sender=sender)
-    assert err.value.translation_key == "invalid_sender"
-    assert err.value.translation_placeholders is not None
-    assert err.value.translation_placeholders["sender"] == sender
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target="Alice", message="x", sender=sender)
+    assert err.translation_key == "invalid_sender"
+    assert err.translation_placeholders is not None
+    assert err.translation_placeholders["sender"] == sender
 
 
 async def test_invalid_default_sender(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
     entry = await make_entry("infobip", options={"sender": "X"})
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="x")
-    assert err.value.translation_key == "invalid_sender"
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target="Alice", message="x")
+    assert err.translation_key == "invalid_sender"
 
 
 async def test_voip_sender_not_the_accounts_number(
@@ -619,11 +611,9 @@ async def test_entry_not_loaded(
     entry = await make_entry("sms365")
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="x")
-    assert err.value.translation_key == "entry_not_loaded"
-    assert err.value.translation_placeholders == {"account": "Demo sms365"}
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target="Alice", message="x")
+    assert err.translation_key == "entry_not_loaded"
+    assert err.translation_placeholders == {"account": "Demo sms365"}
 
 
 @pytest.mark.parametrize(
@@ -682,13 +672,7 @@ async def test_auth_failed_starts_reauth(
     assert err.value.translation_key == "auth_failed"
     assert err.value.translation_placeholders == {"account": f"Demo {provider}"}
     await hass.async_block_till_done()
-    flows = [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["handler"] == DOMAIN and flow["context"]["source"] == SOURCE_REAUTH
-    ]
-    assert len(flows) == 1
-    assert flows[0]["context"]["entry_id"] == entry.entry_id
+    assert reauth_flows(hass) == [entry.entry_id]
     # The provider did answer 401 to the send request.
     (request,) = sends(simulator)
     assert request.status == 401
@@ -990,11 +974,11 @@ async def test_scheduling_not_supported(
         replace(VoipCommunicationsClient.capabilities, scheduling=False),
     )
     entry = await make_entry("voip_communications")
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="x", send_at="2099-01-01T00:00:00+00:00")
-    assert err.value.translation_key == "scheduling_not_supported"
-    assert err.value.translation_placeholders == {"provider": "Demo voip_communications"}
-    assert sends(simulator) == []
+    err = await refused(
+        hass, simulator, entry, target="Alice", message="x", send_at="2099-01-01T00:00:00+00:00"
+    )
+    assert err.translation_key == "scheduling_not_supported"
+    assert err.translation_placeholders == {"provider": "Demo voip_communications"}
 
 
 async def test_client_refuses_empty_text(
@@ -1010,10 +994,8 @@ async def test_client_refuses_empty_text(
         raise InvalidRequestError("The message is empty", provider_code="empty_text")
 
     monkeypatch.setattr(entry.runtime_data.client, "validate", refuse)
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, entry, target="Alice", message="x")
-    assert err.value.translation_key == "empty_message"
-    assert sends(simulator) == []
+    err = await refused(hass, simulator, entry, target="Alice", message="x")
+    assert err.translation_key == "empty_message"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -17,7 +17,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.sms_gateway.const import DOMAIN
 from tests.conftest import ALICE, PROVIDERS, MakeEntry, RunningSimulator
 from tests.outage import advance
-from tests.wire import SIM_ACCOUNT, SIM_PROVIDER, send
+from tests.wire import SIM_ACCOUNT, SIM_PROVIDER, send, state_of
 
 MINUTE = 60
 BALANCE_PATHS = {"infobip": "/restapi/account/1/balance", "sms365": "/api/me/balance"}
@@ -91,8 +91,7 @@ async def test_infobip_balance_is_money(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
     entry = await make_entry("infobip")
-    state = hass.states.get("sensor.demo_infobip_balance")
-    assert state is not None
+    state = state_of(hass, "sensor.demo_infobip_balance")
     assert float(state.state) == simulator.state.accounts["infobip-demo"].balance == 47.79134
     assert state.attributes["unit_of_measurement"] == "EUR"
     assert state.attributes["device_class"] == "monetary"
@@ -111,8 +110,7 @@ async def test_sms365_balance_is_credits(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
     entry = await make_entry("sms365")
-    state = hass.states.get("sensor.demo_sms365_balance")
-    assert state is not None
+    state = state_of(hass, "sensor.demo_sms365_balance")
     assert float(state.state) == 100.0
     assert state.attributes["unit_of_measurement"] == "credits"
     assert state.attributes["state_class"] == "measurement"
@@ -143,8 +141,7 @@ async def test_viber_sender_balances(
 ) -> None:
     entry = await make_entry("sms365")
     sender = "sensor.demo_sms365_viber_balance_demoviber"
-    state = hass.states.get(sender)
-    assert state is not None
+    state = state_of(hass, sender)
     assert float(state.state) == 50.0
     assert state.attributes["paused"] is False
     assert state.attributes["unit_of_measurement"] == "credits"
@@ -159,8 +156,7 @@ async def test_viber_sender_balances(
     account.paused_viber_senders.append("DemoViber")
     await advance(hass, freezer, 15 * MINUTE)
     assert float(value(hass, "sensor.demo_sms365_viber_balance_shop")) == 10.0
-    state = hass.states.get(sender)
-    assert state is not None
+    state = state_of(hass, sender)
     assert state.attributes["paused"] is True
     registry = er.async_get(hass)
     assert registry.async_get("sensor.demo_sms365_viber_balance_shop") is not None
@@ -353,8 +349,7 @@ async def test_last_delivery_status_after_send(
 ) -> None:
     entry = await make_entry(provider)
     entity_id = f"sensor.demo_{provider}_last_delivery_status"
-    state = hass.states.get(entity_id)
-    assert state is not None
+    state = state_of(hass, entity_id)
     assert state.state == STATE_UNKNOWN
     assert state.attributes["device_class"] == "enum"
     assert state.attributes["options"] == [
@@ -369,8 +364,7 @@ async def test_last_delivery_status_after_send(
         "unknown",
     ]
     await send(hass, entry)
-    state = hass.states.get(entity_id)
-    assert state is not None
+    state = state_of(hass, entity_id)
     assert state.state in ("accepted", "pending")
     [message] = list(simulator.state.messages.values())
     assert state.attributes["message_id"] == message.id
@@ -417,8 +411,7 @@ async def test_last_delivery_status_restored(
     )
     hass.set_state(CoreState.starting)
     entry = await make_entry("infobip")
-    state = hass.states.get(entity_id)
-    assert state is not None
+    state = state_of(hass, entity_id)
     assert state.state == "delivered"
     for key, expected in RESTORED_ATTRIBUTES.items():
         assert state.attributes[key] == expected
@@ -429,8 +422,7 @@ async def test_last_delivery_status_restored(
 
     # A new message replaces the restored one.
     await send(hass, entry)
-    state = hass.states.get(entity_id)
-    assert state is not None
+    state = state_of(hass, entity_id)
     assert state.state == "accepted"
     assert state.attributes["message_id"] != RESTORED_ATTRIBUTES["message_id"]
     assert state.attributes["done_at"] is None
@@ -443,8 +435,7 @@ async def test_last_delivery_status_not_restored_when_invalid(
     mock_restore_cache(hass, [State(entity_id, "bogus", RESTORED_ATTRIBUTES)])
     hass.set_state(CoreState.starting)
     await make_entry("sms365")
-    state = hass.states.get(entity_id)
-    assert state is not None
+    state = state_of(hass, entity_id)
     assert state.state == STATE_UNKNOWN
     assert "message_id" not in state.attributes
 
@@ -455,11 +446,9 @@ async def test_last_delivery_status_survives_reload(
     """A reload (options change) keeps showing the latest message."""
     entry = await make_entry("infobip")
     await send(hass, entry)
-    before = hass.states.get("sensor.demo_infobip_last_delivery_status")
-    assert before is not None
+    before = state_of(hass, "sensor.demo_infobip_last_delivery_status")
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    after = hass.states.get("sensor.demo_infobip_last_delivery_status")
-    assert after is not None
+    after = state_of(hass, "sensor.demo_infobip_last_delivery_status")
     assert after.state == before.state == "accepted"
     assert after.attributes["message_id"] == before.attributes["message_id"]

@@ -23,7 +23,7 @@ from custom_components.sms_gateway.const import EVENT_DELIVERY_REPORT, EVENT_MES
 from custom_components.sms_gateway.providers.voip_communications import INBOUND_KEYS
 from custom_components.sms_gateway.webhook import MAX_BODY_BYTES
 from tests.conftest import MakeEntry, RunningSimulator
-from tests.wire import infobip_inbound
+from tests.wire import infobip_inbound, state_of
 
 HOOKS = {
     "infobip": "hook-infobip",
@@ -68,8 +68,7 @@ async def hostile(
     yield client, events
     await hass.async_block_till_done()
     for provider in ("infobip", "voip_communications"):
-        state = hass.states.get(f"event.demo_{provider}_sms_received")
-        assert state is not None
+        state = state_of(hass, f"event.demo_{provider}_sms_received")
         assert state.state == "unknown"
 
 

@@ -11,14 +11,20 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import Event, HomeAssistant, ServiceCall, State
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_mock_service,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sms_gateway.const import DOMAIN
+from custom_components.sms_gateway.const import DOMAIN, EVENT_MESSAGE_RECEIVED
 from custom_components.sms_gateway.providers import InboundMessage
-from simulator.state import RecordedRequest
+from simulator.state import Message, RecordedRequest
 from tests.conftest import ALICE, RunningSimulator
 from tests.outage import advance
 
@@ -82,6 +88,18 @@ def sent_sender(request: RecordedRequest) -> str | None:
     return form(request).get("from")
 
 
+def delivered(simulator: RunningSimulator, provider: str) -> list[Message]:
+    """Return the messages the simulator took for the provider's demo account."""
+    return simulator.state.messages_for(simulator.state.accounts[SIM_ACCOUNT[provider]])
+
+
+def asked_for_flash(request: RecordedRequest, provider: str) -> bool:
+    """Tell whether a send request asked for a flash SMS, as the provider writes it."""
+    if provider == "infobip":
+        return request.json["messages"][0]["flash"] is True
+    return form(request)["flash"] == "true"
+
+
 def refuse_credentials(simulator: RunningSimulator, provider: str) -> None:
     """Change the demo account's secret at the simulator: the saved credentials are refused."""
     account = simulator.state.accounts[SIM_ACCOUNT[provider]]
@@ -131,6 +149,15 @@ async def send_results(
     return results
 
 
+def reauth_flows(hass: HomeAssistant) -> list[str]:
+    """Return the entry ids of the integration's reauthentication flows in progress."""
+    return [
+        flow["context"]["entry_id"]
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["handler"] == DOMAIN and flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
 def legacy_services(hass: HomeAssistant, provider: str) -> set[str]:
     """Return the suffixes of an account's legacy notify services ("", "_flash", ...)."""
     prefix = f"demo_{provider}"
@@ -150,6 +177,13 @@ VOIP_NUMBER = "17134567890"  # the demo voip account's number
 def event_entity(provider: str) -> str:
     """Return the entity id of an account's "SMS received" event entity."""
     return f"event.demo_{provider}_sms_received"
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """Return an entity's state, which must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
 
 
 def webhook_url(client: TestClient, provider: str) -> str:
@@ -183,6 +217,13 @@ async def post_infobip(
     """POST an Infobip forward to the webhook and return the status."""
     response = await client.post(f"/api/webhook/{hook}", json={"results": list(results)})
     return response.status
+
+
+async def listen(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> tuple[list[Event], TestClient]:
+    """Capture the "SMS received" events and open a client for the webhooks."""
+    return async_capture_events(hass, EVENT_MESSAGE_RECEIVED), await hass_client_no_auth()
 
 
 async def inject(http: ClientSession, simulator: RunningSimulator, **data: Any) -> dict[str, Any]:

@@ -34,14 +34,9 @@ from simulator.demo import SMS365_API_KEY, SMS365_PASSWORD, SMS365_USERNAME
 from simulator.state import RecordedRequest
 from tests.conftest import Receiver, RunningSimulator
 
-DEMO = "sms365-demo"
+from .sms365_wire import DEMO, client_for
+
 GREEK = "Καλημέρα σας"
-
-
-def client_for(
-    sim: RunningSimulator, http: ClientSession, key: str = SMS365_API_KEY, timeout: float = 5.0
-) -> Sms365Client:
-    return Sms365Client(http, api_key=key, base_url=f"{sim.url}/api", timeout=timeout)
 
 
 def form_of(request: RecordedRequest) -> dict[str, str]:

@@ -27,7 +27,7 @@ from custom_components.sms_gateway.providers import (
 from simulator.demo import SMS365_API_KEY
 from tests.conftest import RunningSimulator
 
-from .test_sms365 import DEMO, client_for
+from .sms365_wire import DEMO, client_for
 
 SMS = OutgoingMessage(recipients=("+306971234561",), text="x")
 

@@ -16,7 +16,7 @@ from custom_components.sms_gateway.providers import (
 )
 from tests.conftest import RunningSimulator
 
-from .test_sms365 import client_for
+from .sms365_wire import client_for
 
 OK = {"status": 1, "error": 0, "remarks": "Success"}
 THREE = ("+306971234561", "+306971234562", "+306971234563")

@@ -412,6 +412,22 @@ async def test_a_push_pauses_pulling_for_a_day(
     assert [e.data["message_id"] for e in events] == ["pushed-1", "for-another-system"]
 
 
+async def test_a_polling_interval_the_user_set_is_kept_after_a_push(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    make_entry: MakeEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Pushes pause only the default pulling: an interval set in the options is the user's."""
+    await make_entry("infobip", options={"inbound_interval": 30})
+    client = await hass_client_no_auth()
+    assert await post_infobip(client, infobip_inbound("pushed-1")) == 200
+    await hass.async_block_till_done()
+    await poll(hass, freezer, 31)
+    assert inbox_pulls(simulator) == 1
+
+
 # -- exactly once ---------------------------------------------------------------------
 
 

@@ -20,8 +20,9 @@ Each message is dispatched once, across restarts and cancelled requests
 
 Push is preferred to pull: the provider serves each message once to whoever
 pulls first, account-wide, so pulling takes messages from any other system
-on the account. Once a message has been pushed, pulling pauses for
-PUSH_PAUSES_PULL (the forward URL works); it resumes if pushes stop coming.
+on the account. Once a message has been pushed, pulling at the default
+interval pauses for PUSH_PAUSES_PULL (the forward URL works); it resumes if
+pushes stop coming. An interval the user set is kept.
 """
 
 from __future__ import annotations
@@ -228,8 +229,13 @@ class InboundDispatcher(AccountPoller):
         self._start_polling(seconds, "inbound SMS")
 
     def pull_paused(self) -> bool:
-        """Return whether pushes arrive, so that the inbox is left alone."""
-        if (last_push := self.seen.last_push) is None:
+        """Return whether pushes arrive, so that the inbox is left alone.
+
+        Only at the default interval: a polling interval the user set is
+        their choice, and is kept.
+        """
+        interval = self.entry.options.get(CONF_INBOUND_INTERVAL, DEFAULT_INBOUND_INTERVAL)
+        if (last_push := self.seen.last_push) is None or interval != DEFAULT_INBOUND_INTERVAL:
             return False
         # A clock stepped back since (negative age) does not stretch the pause.
         return 0 <= Clock.wall() - last_push < PUSH_PAUSES_PULL

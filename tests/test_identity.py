@@ -7,6 +7,7 @@ the Infobip username) are migrated without a request. Two accounts of one
 provider get titles, entity ids and notify services of their own.
 """
 
+from collections.abc import Callable
 import hashlib
 import json
 import logging
@@ -226,16 +227,20 @@ def add_legacy_devices(
     return account, recipient
 
 
-def add_legacy_registry(
-    hass: HomeAssistant, entry: MockConfigEntry, provider: str, old: str
+def add_legacy_entities(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    provider: str,
+    old: str,
+    name: str,
+    object_id: Callable[[str], str],
 ) -> dict[str, str]:
-    """Fill the registries as the release before 1.2 did; return {entity id: key}.
+    """Add the devices and entities as before 1.2; return {entity id: key}.
 
-    The entity ids are not those a new setup would pick: a migration that
-    missed one would leave it and add another entity.
+    ``object_id(key)`` names each entity; Alice's notify entity is ``"alice"``.
     """
     entity_registry = er.async_get(hass)
-    account, recipient = add_legacy_devices(hass, entry, old, entry.title)
+    account, recipient = add_legacy_devices(hass, entry, old, name)
     [alice] = entry.subentries.values()
     keys: dict[str, str] = {}
     for domain, platform_keys in ACCOUNT_KEYS[provider].items():
@@ -246,7 +251,7 @@ def add_legacy_registry(
                 f"{old}_{key}",
                 config_entry=entry,
                 device_id=account.id,
-                suggested_object_id=f"kept_{key}",
+                suggested_object_id=object_id(key),
             )
             keys[entity.entity_id] = key
     key = f"recipient_{alice.subentry_id}"
@@ -257,10 +262,23 @@ def add_legacy_registry(
         config_entry=entry,
         config_subentry_id=alice.subentry_id,
         device_id=recipient.id,
-        suggested_object_id="kept_alice",
+        suggested_object_id=object_id("alice"),
     )
     keys[entity.entity_id] = key
+    return keys
+
+
+def add_legacy_registry(
+    hass: HomeAssistant, entry: MockConfigEntry, provider: str, old: str
+) -> dict[str, str]:
+    """Fill the registries as the release before 1.2 did; return {entity id: key}.
+
+    The entity ids are not those a new setup would pick: a migration that
+    missed one would leave it and add another entity.
+    """
+    keys = add_legacy_entities(hass, entry, provider, old, entry.title, lambda key: f"kept_{key}")
     # The entity of a recipient removed long ago: a record of the registry's own.
+    entity_registry = er.async_get(hass)
     gone = entity_registry.async_get_or_create(
         "notify", DOMAIN, f"{old}_recipient_gone", config_entry=entry
     )
@@ -530,33 +548,13 @@ def old_titled_entry(
         subentries_data=[recipient_subentry("Alice", ALICE)],
     )
     entry.add_to_hass(hass)
-    entity_registry = er.async_get(hass)
-    account, recipient = add_legacy_devices(hass, entry, old, title)
-    [alice] = entry.subentries.values()
     base = slugify(old_title(provider, secret))
     renamed = renamed or {}
-    entity_ids = []
-    for domain, keys in ACCOUNT_KEYS[provider].items():
-        for key in keys:
-            entity = entity_registry.async_get_or_create(
-                domain,
-                DOMAIN,
-                f"{old}_{key}",
-                config_entry=entry,
-                device_id=account.id,
-                suggested_object_id=renamed.get(key, f"{base}_{key}"),
-            )
-            entity_ids.append(entity.entity_id)
-    entity = entity_registry.async_get_or_create(
-        "notify",
-        DOMAIN,
-        f"{old}_recipient_{alice.subentry_id}",
-        config_entry=entry,
-        config_subentry_id=alice.subentry_id,
-        device_id=recipient.id,
-        suggested_object_id=f"{base}_sms_to_alice",
-    )
-    entity_ids.append(entity.entity_id)
+
+    def object_id(key: str) -> str:
+        return f"{base}_sms_to_alice" if key == "alice" else renamed.get(key, f"{base}_{key}")
+
+    entity_ids = list(add_legacy_entities(hass, entry, provider, old, title, object_id))
     return entry, entity_ids
 
 

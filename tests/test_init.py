@@ -14,7 +14,7 @@ import pytest
 from custom_components.sms_gateway.const import DOMAIN
 from tests.conftest import ALICE, PROVIDERS, MakeEntry, RunningSimulator
 from tests.outage import advance, our_timers
-from tests.wire import legacy_services, refuse_credentials, send, state_of
+from tests.wire import entities_of, legacy_services, refuse_credentials, send, state_of
 
 
 async def test_setup_unload_voip(
@@ -196,22 +196,17 @@ async def test_reload_twice(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     make_entry: MakeEntry,
-    entity_registry: er.EntityRegistry,
     provider: str,
 ) -> None:
     entry = await make_entry(provider)
-    entity_ids = {
-        e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    }
+    entity_ids = {e.entity_id for e in entities_of(hass, entry)}
     for _ in range(2):
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
         assert legacy_services(hass, provider) == LEGACY[provider]
         assert f"hook-{provider}" in hass.data["webhook"]
-        assert {
-            e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-        } == entity_ids
+        assert {e.entity_id for e in entities_of(hass, entry)} == entity_ids
         for entity_id in entity_ids:
             state = state_of(hass, entity_id)
             assert state.state != STATE_UNAVAILABLE, entity_id

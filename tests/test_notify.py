@@ -22,6 +22,7 @@ from tests.wire import (
     SIM_PROVIDER,
     asked_for_flash,
     delivered,
+    entities_of,
     form,
     sends,
     sent_numbers,
@@ -63,15 +64,10 @@ async def test_one_entity_per_recipient(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     make_entry: MakeEntry,
-    entity_registry: er.EntityRegistry,
     provider: str,
 ) -> None:
     entry = await make_entry(provider)
-    entities = [
-        e
-        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-        if e.domain == "notify"
-    ]
+    entities = entities_of(hass, entry, "notify")
     assert sorted(e.entity_id for e in entities) == [
         "notify.alice_sms",
         "notify.bob_sms",

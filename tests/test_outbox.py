@@ -227,6 +227,18 @@ async def test_restart_mid_outage(
     await assert_nothing_queued(hass, hass_storage, entry)
 
 
+def _store_outbox(hass_storage: dict[str, Any], entry: MockConfigEntry, messages: list[Any]) -> str:
+    """Write an outbox as an earlier run left it (storage version 1); return its storage key."""
+    key = f"{DOMAIN}.{entry.entry_id}.outbox"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {"messages": messages},
+    }
+    return key
+
+
 def _stored_message(message_id: str, *, in_flight: bool, created: float) -> dict[str, Any]:
     return {
         "id": message_id,
@@ -255,19 +267,11 @@ async def test_in_flight_at_restart_infobip_is_resent_once(
 ) -> None:
     """Stopped mid-request on Infobip: resent with the same id; the provider keeps one."""
     entry = await make_entry("infobip", setup=False)
-    key = f"{DOMAIN}.{entry.entry_id}.outbox"
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {
-            "messages": [
-                _stored_message(
-                    "reached0provider", in_flight=True, created=dt_util.utcnow().timestamp()
-                )
-            ]
-        },
-    }
+    _store_outbox(
+        hass_storage,
+        entry,
+        [_stored_message("reached0provider", in_flight=True, created=dt_util.utcnow().timestamp())],
+    )
     # The interrupted request had reached the provider.
     simulator.state.create_message(
         simulator.state.accounts["infobip-demo"], to=ALICE.lstrip("+"), text="interrupted",
@@ -298,19 +302,15 @@ async def test_in_flight_at_restart_without_idempotency_is_unknown(
 ) -> None:
     """Stopped mid-request without an idempotency key: unknown, not resent, repair issue."""
     entry = await make_entry(provider, setup=False)
-    key = f"{DOMAIN}.{entry.entry_id}.outbox"
     now = dt_util.utcnow().timestamp()
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {
-            "messages": [
-                _stored_message("maybe", in_flight=True, created=now),
-                {**_stored_message("waiting", in_flight=False, created=now), "recipient": BOB},
-            ]
-        },
-    }
+    _store_outbox(
+        hass_storage,
+        entry,
+        [
+            _stored_message("maybe", in_flight=True, created=now),
+            {**_stored_message("waiting", in_flight=False, created=now), "recipient": BOB},
+        ],
+    )
     events = async_capture_events(hass, EVENT)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -1069,15 +1069,9 @@ async def test_stored_data_of_another_version_is_set_aside_not_a_failed_setup(
 ) -> None:
     """Before: an unknown field in a stored message made setup fail (SETUP_ERROR)."""
     entry = await make_entry("infobip", setup=False)
-    key = f"{DOMAIN}.{entry.entry_id}.outbox"
     now = dt_util.utcnow().timestamp()
     newer = {**_stored_message("newer", in_flight=False, created=now), "priority": "high"}
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {"messages": [newer, {"id": "broken"}, "not even an object"]},
-    }
+    key = _store_outbox(hass_storage, entry, [newer, {"id": "broken"}, "not even an object"])
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
     await advance(hass, freezer, 0)

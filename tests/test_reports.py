@@ -22,7 +22,7 @@ from custom_components.sms_gateway.reports import LastDelivery
 from simulator.core import finalize
 from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
 from tests.outage import advance
-from tests.wire import send_results, state_of
+from tests.wire import INFOBIP_DELIVERED_STATUS, INFOBIP_NO_ERROR, send_results, state_of
 
 # Paths of the pull APIs for delivery reports.
 REPORT_PATHS = {"infobip": "/restapi/sms/1/reports", "sms365": "/api/status/get"}
@@ -435,21 +435,8 @@ INFOBIP_DOC_REPORT = {
             "doneAt": "2015-02-12T09:58:20.337+0100",
             "smsCount": 1,
             "price": {"pricePerMessage": 0.01, "currency": "EUR"},
-            "status": {
-                "id": 5,
-                "groupId": 3,
-                "groupName": "DELIVERED",
-                "name": "DELIVERED_TO_HANDSET",
-                "description": "Message delivered to handset",
-            },
-            "error": {
-                "groupId": 0,
-                "groupName": "OK",
-                "id": 0,
-                "name": "NO_ERROR",
-                "description": "No Error",
-                "permanent": False,
-            },
+            "status": INFOBIP_DELIVERED_STATUS,
+            "error": INFOBIP_NO_ERROR,
             "callbackData": "DLR callback data",
         }
     ]

@@ -59,6 +59,13 @@ async def send(
     )
 
 
+async def answered(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> dict[str, Any]:
+    """Call the action for an account, blocking, and return its response."""
+    result = await send(hass, entry, response=True, **data)
+    assert result is not None
+    return result
+
+
 async def refused(
     hass: HomeAssistant, simulator: RunningSimulator, entry: MockConfigEntry, **data: Any
 ) -> ServiceValidationError:
@@ -137,14 +144,12 @@ async def test_duplicate_targets_collapse(
 ) -> None:
     """Every spelling of Alice's number is one recipient, sent once."""
     entry = await make_entry(provider)
-    result = await send(
+    result = await answered(
         hass,
         entry,
         target=["Alice", "ALICE", ALICE, "6971234561", "0030 697 123 4561", " alice "],
         message="Once",
-        response=True,
     )
-    assert result is not None
     assert [i["to"] for i in result["results"]] == [ALICE]
     (request,) = sends(simulator)
     assert sent_numbers(request) == ["306971234561"]
@@ -292,10 +297,7 @@ async def test_flash(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry, provider: str
 ) -> None:
     entry = await make_entry(provider)
-    result = await send(
-        hass, entry, target=["Alice", "Bob"], message="Flash!", channel="flash", response=True
-    )
-    assert result is not None
+    result = await answered(hass, entry, target=["Alice", "Bob"], message="Flash!", channel="flash")
     assert {i["channel"] for i in result["results"]} == {"flash"}
     (request,) = sends(simulator)
     assert asked_for_flash(request, provider)
@@ -316,7 +318,7 @@ async def test_viber_sms365_single(
 ) -> None:
     """Viber to one number: viber/send with image, button, validity and fallback."""
     entry = await make_entry("sms365")
-    result = await send(
+    result = await answered(
         hass,
         entry,
         target="Alice",
@@ -327,9 +329,7 @@ async def test_viber_sms365_single(
         button_text="Open",
         button_url="https://example.com/sale",
         validity=3600,
-        response=True,
     )
-    assert result is not None
     (item,) = result["results"]
     assert item["channel"] == "viber"
     assert item["to"] == ALICE
@@ -357,7 +357,7 @@ async def test_viber_sms365_bulk_without_fallback(
 ) -> None:
     """Viber to several numbers: viber/bulk; sms_fallback false is sent as such."""
     entry = await make_entry("sms365")
-    result = await send(
+    result = await answered(
         hass,
         entry,
         target=["Alice", "Bob"],
@@ -365,9 +365,7 @@ async def test_viber_sms365_bulk_without_fallback(
         channel="viber",
         sender="DemoViber",
         sms_fallback=False,
-        response=True,
     )
-    assert result is not None
     assert [i["to"] for i in result["results"]] == [ALICE, BOB]
     assert {i["channel"] for i in result["results"]} == {"viber"}
     (request,) = sends(simulator)
@@ -442,16 +440,14 @@ async def test_viber_falls_back_to_sms(
 ) -> None:
     """Without Viber, sms_fallback (the default) sends a plain SMS."""
     entry = await make_entry(provider)
-    result = await send(
+    result = await answered(
         hass,
         entry,
         target=["Alice", "Bob"],
         message="Hello",
         channel="viber",
         image_url="https://example.com/cat.png",
-        response=True,
     )
-    assert result is not None
     assert {i["channel"] for i in result["results"]} == {"sms"}
     (request,) = sends(simulator)
     assert request.path in (INFOBIP_SEND, VOIP_SEND)
@@ -860,8 +856,7 @@ async def test_partial_failure(
 
     # With the response asked for, no error: the items say who failed.
     account.balance = account.price_per_segment
-    result = await send(hass, entry, target=["Alice", "Bob"], message="y", response=True)
-    assert result is not None
+    result = await answered(hass, entry, target=["Alice", "Bob"], message="y")
     alice, bob = result["results"]
     assert alice["to"] == ALICE
     assert alice["error"] is None

@@ -13,7 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import Event, HomeAssistant, ServiceCall, State
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -98,6 +98,35 @@ def asked_for_flash(request: RecordedRequest, provider: str) -> bool:
     if provider == "infobip":
         return request.json["messages"][0]["flash"] is True
     return form(request)["flash"] == "true"
+
+
+# A delivered Infobip report's status and error, as the documentation writes them.
+INFOBIP_DELIVERED_STATUS: dict[str, Any] = {
+    "groupId": 3,
+    "groupName": "DELIVERED",
+    "id": 5,
+    "name": "DELIVERED_TO_HANDSET",
+    "description": "Message delivered to handset",
+}
+INFOBIP_NO_ERROR: dict[str, Any] = {
+    "groupId": 0,
+    "groupName": "OK",
+    "id": 0,
+    "name": "NO_ERROR",
+    "description": "No Error",
+    "permanent": False,
+}
+
+
+def entities_of(
+    hass: HomeAssistant, entry: MockConfigEntry, domain: str | None = None
+) -> list[er.RegistryEntry]:
+    """Return an account's entity registry entries (of one domain, if told)."""
+    return [
+        e
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if domain is None or e.domain == domain
+    ]
 
 
 def refuse_credentials(simulator: RunningSimulator, provider: str) -> None:

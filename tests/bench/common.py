@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
+import math
 import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.sms_gateway import outbox as outbox_module
 from simulator.state import RecordedRequest
 from tests.conftest import PROVIDERS, MakeEntry, RunningSimulator
 from tests.wire import SEND_PATHS, SIM_PROVIDER
@@ -43,6 +46,12 @@ def top_up(simulator: RunningSimulator) -> None:
     """Give every simulator account enough balance for any benchmark."""
     for account in simulator.state.accounts.values():
         account.balance = 10.0**9
+
+
+def unthrottle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lift a per-second spacing of requests, if any: loop time stands still under a frozen clock."""
+    if hasattr(outbox_module, "MAX_REQUESTS_PER_SECOND"):
+        monkeypatch.setattr(outbox_module, "MAX_REQUESTS_PER_SECOND", math.inf)
 
 
 def add_latency(simulator: RunningSimulator, latency: float) -> None:

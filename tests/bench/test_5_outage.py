@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-import math
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -13,9 +12,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from yarl import URL
 
-from custom_components.sms_gateway import outbox as outbox_module
 from custom_components.sms_gateway.outbox import Outbox
 from custom_components.sms_gateway.providers import OutgoingMessage, ProviderClient, SendResult
 from tests.bench.common import (
@@ -27,10 +24,11 @@ from tests.bench.common import (
     number,
     requests_since,
     top_up,
+    unthrottle,
 )
 from tests.bench.report import RESULTS
 from tests.conftest import RunningSimulator
-from tests.outage import advance, closed_port
+from tests.outage import advance, refuse_connections
 
 MESSAGES = 100
 OUTAGE = 60  # simulated seconds the provider stays down
@@ -49,14 +47,7 @@ def start_outage(
 ) -> Callable[[], None]:
     """Make the provider fail; return the function that ends the outage."""
     if outage == "refused":
-        client = entry.runtime_data.client
-        original = client._base_url
-        client._base_url = str(URL(original).with_port(closed_port()))
-
-        def restore() -> None:
-            client._base_url = original
-
-        return restore
+        return refuse_connections(entry)
     if outage == "reset":
         simulator.state.add_fault(kind="drop", provider=SIM[provider], count=FOREVER)
     else:
@@ -91,9 +82,7 @@ async def test_outage(
     outage: str,
 ) -> None:
     """Send 100 messages into an outage, recover, count what the provider got."""
-    # Loop time stands still under the frozen clock: lift a per-second spacing, if any.
-    if hasattr(outbox_module, "MAX_REQUESTS_PER_SECOND"):
-        monkeypatch.setattr(outbox_module, "MAX_REQUESTS_PER_SECOND", math.inf)
+    unthrottle(monkeypatch)
     top_up(simulator)
     entry = await make_entry(provider)
     box: Outbox = entry.runtime_data.outbox

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import math
 import random
 from typing import Any
 
@@ -17,9 +16,16 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util.json import json_loads
 import pytest
 
-from custom_components.sms_gateway import outbox as outbox_module
 from custom_components.sms_gateway.outbox import Outbox, store as store_module
-from tests.bench.common import LABEL, PROVIDERS, MakeEntry, call_send, number, top_up
+from tests.bench.common import (
+    LABEL,
+    PROVIDERS,
+    MakeEntry,
+    call_send,
+    number,
+    top_up,
+    unthrottle,
+)
 from tests.bench.report import RESULTS, ms, ratio, size
 from tests.conftest import RunningSimulator
 from tests.outage import advance, refuse_connections
@@ -216,9 +222,7 @@ async def test_storage(
     mode: str,
 ) -> None:
     """Queue 1000 messages while the provider is down, drain them, count the storage bytes."""
-    # Loop time stands still under the frozen clock: lift a per-second spacing, if any.
-    if hasattr(outbox_module, "MAX_REQUESTS_PER_SECOND"):
-        monkeypatch.setattr(outbox_module, "MAX_REQUESTS_PER_SECOND", math.inf)
+    unthrottle(monkeypatch)
     monkeypatch.setattr(random, "uniform", random.Random(SEED).uniform)
     run = RUNS.setdefault(provider, {})[mode] = Run()
     measure_writes(monkeypatch, run)

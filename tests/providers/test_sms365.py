@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import hashlib
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import ClientSession
@@ -47,6 +48,11 @@ def form_of(request: RecordedRequest) -> dict[str, str]:
     assert request.form is not None
     assert all(len(values) == 1 for values in request.form.values())
     return {key: values[0] for key, values in request.form.items()}
+
+
+def keyed(fields: dict[str, Any]) -> dict[str, Any]:
+    """Return the form of a request signed with the demo API key, answered in JSON."""
+    return {"key": SMS365_API_KEY, **fields, "type": "json"}
 
 
 def only_request(sim: RunningSimulator) -> tuple[str, dict[str, str]]:
@@ -153,13 +159,13 @@ async def test_send_one_sms(simulator: RunningSimulator, http: ClientSession) ->
     )
     path, form = only_request(simulator)
     assert path == "/api/sms/send"
-    assert form == {
-        "key": SMS365_API_KEY,
-        "to": "306971234561",
-        "text": "Water leak!",
-        "from": "3069712",
-        "type": "json",
-    }
+    assert form == keyed(
+        {
+            "to": "306971234561",
+            "text": "Water leak!",
+            "from": "3069712",
+        }
+    )
     message = simulator.state.messages[result.message_id or ""]
     assert (message.to, message.text, message.sender, message.channel) == (
         "306971234561",
@@ -186,15 +192,15 @@ async def test_send_unicode_flash(simulator: RunningSimulator, http: ClientSessi
         )
     )
     _, form = only_request(simulator)
-    assert form == {
-        "key": SMS365_API_KEY,
-        "to": "306971234561",
-        "text": text,
-        "from": "Alarm",
-        "ucs": "true",
-        "flash": "true",
-        "type": "json",
-    }
+    assert form == keyed(
+        {
+            "to": "306971234561",
+            "text": text,
+            "from": "Alarm",
+            "ucs": "true",
+            "flash": "true",
+        }
+    )
     message = simulator.state.messages[result.message_id or ""]
     assert (message.channel, message.encoding, message.garbled) == ("flash", "UCS2", False)
     assert (result.segments, result.encoding, result.price) == (2, Encoding.UCS2, 2.0)
@@ -226,11 +232,7 @@ async def test_schedule_and_cancel(simulator: RunningSimulator, http: ClientSess
     await client.cancel(result.message_id or "")
     request = simulator.state.requests[-1]
     assert request.path == "/api/sms/cancel"
-    assert form_of(request) == {
-        "key": SMS365_API_KEY,
-        "smsId": result.message_id,
-        "type": "json",
-    }
+    assert form_of(request) == keyed({"smsId": result.message_id})
     assert simulator.state.messages[result.message_id or ""].status == "canceled"
     assert simulator.state.accounts[DEMO].balance == 100.0
 
@@ -347,13 +349,13 @@ async def test_bulk(simulator: RunningSimulator, http: ClientSession) -> None:
     )
     path, form = only_request(simulator)
     assert path == "/api/sms/bulk"
-    assert form == {
-        "key": SMS365_API_KEY,
-        "to": "306971234561,49172000000,306971234562,306971234561",
-        "text": "Alarm",
-        "from": "Home",
-        "type": "json",
-    }
+    assert form == keyed(
+        {
+            "to": "306971234561,49172000000,306971234562,306971234561",
+            "text": "Alarm",
+            "from": "Home",
+        }
+    )
     assert [r.recipient for r in results] == list(recipients)
     assert not any(r.report_pushed for r in results)  # to be pulled from status/get
     ok = [results[0], results[2], results[3]]
@@ -411,20 +413,20 @@ async def test_viber_send(simulator: RunningSimulator, http: ClientSession) -> N
     )
     path, form = only_request(simulator)
     assert path == "/api/viber/send"
-    assert form == {
-        "key": SMS365_API_KEY,
-        "text": "Your door is open",
-        "from": "DemoViber",
-        "button_caption": "Close",
-        "button_action": "https://example.com/close",
-        "image": "https://example.com/door.png",
-        "validity": "60",
-        "sms_fallback": "true",
-        "sms_text": "Your door is open",
-        "sms_from": "DemoViber",
-        "to": "306971234561",
-        "type": "json",
-    }
+    assert form == keyed(
+        {
+            "text": "Your door is open",
+            "from": "DemoViber",
+            "button_caption": "Close",
+            "button_action": "https://example.com/close",
+            "image": "https://example.com/door.png",
+            "validity": "60",
+            "sms_fallback": "true",
+            "sms_text": "Your door is open",
+            "sms_from": "DemoViber",
+            "to": "306971234561",
+        }
+    )
     message = simulator.state.messages[result.message_id or ""]
     assert (message.channel, message.extra["validity"]) == ("viber", 60)
     assert message.validity_period_ms == 3600 * 1000
@@ -522,23 +524,23 @@ async def test_viber_image_only_and_no_fallback(
         )
     )
     image_only, no_fallback = (form_of(r) for r in simulator.state.requests)
-    assert image_only == {
-        "key": SMS365_API_KEY,
-        "text": "",
-        "from": "DemoViber",
-        "image": "https://example.com/a.png",
-        "sms_fallback": "false",
-        "to": "306971234561",
-        "type": "json",
-    }
-    assert no_fallback == {
-        "key": SMS365_API_KEY,
-        "text": "Hi",
-        "from": "DemoViber",
-        "sms_fallback": "false",
-        "to": "306971234561",
-        "type": "json",
-    }
+    assert image_only == keyed(
+        {
+            "text": "",
+            "from": "DemoViber",
+            "image": "https://example.com/a.png",
+            "sms_fallback": "false",
+            "to": "306971234561",
+        }
+    )
+    assert no_fallback == keyed(
+        {
+            "text": "Hi",
+            "from": "DemoViber",
+            "sms_fallback": "false",
+            "to": "306971234561",
+        }
+    )
 
 
 async def test_viber_bulk(simulator: RunningSimulator, http: ClientSession) -> None:
@@ -646,11 +648,7 @@ async def test_delivery_reports_and_status(
     report = await client.get_status(results[0].message_id or "")
     request = simulator.state.requests[-1]
     assert request.path == "/api/status/sms"
-    assert form_of(request) == {
-        "key": SMS365_API_KEY,
-        "smsId": results[0].message_id,
-        "type": "json",
-    }
+    assert form_of(request) == keyed({"smsId": results[0].message_id})
     assert report.message_id == results[0].message_id
     assert report.status.status is DeliveryStatus.DELIVERED
 

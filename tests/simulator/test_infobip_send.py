@@ -16,6 +16,7 @@ from simulator.demo import INFOBIP_PASSWORD, INFOBIP_USERNAME
 from simulator.state import now_utc
 from tests.conftest import RunningSimulator
 from tests.simulator.infobip_support import compare, notify_server, parse_body
+from tests.wire import INFOBIP_DELIVERED_STATUS, INFOBIP_NO_ERROR
 
 AUTH = BasicAuth(INFOBIP_USERNAME, INFOBIP_PASSWORD)
 SINGLE = "/restapi/sms/1/text/single"
@@ -585,21 +586,8 @@ async def test_dlr_push_json_and_xml(simulator: RunningSimulator, http: ClientSe
             "doneAt": "",
             "smsCount": 1,
             "price": {"pricePerMessage": 0.01, "currency": "EUR"},
-            "status": {
-                "groupId": 3,
-                "groupName": "DELIVERED",
-                "id": 5,
-                "name": "DELIVERED_TO_HANDSET",
-                "description": "Message delivered to handset",
-            },
-            "error": {
-                "groupId": 0,
-                "groupName": "OK",
-                "id": 0,
-                "name": "NO_ERROR",
-                "description": "No Error",
-                "permanent": False,
-            },
+            "status": INFOBIP_DELIVERED_STATUS,
+            "error": INFOBIP_NO_ERROR,
             "callbackData": "DLR callback data",
         },
         by_id["J-1"],

@@ -1,7 +1,7 @@
 """sms365.gr behaviour served by the simulator, over real HTTP."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 import json
 import time
 from typing import Any
@@ -23,14 +23,7 @@ EXPIRED = "306971000009"  # ends in 9
 VIBER_OK = "306971234561"  # ends in 1: delivered by Viber
 
 
-@pytest.fixture(autouse=True)
-async def cancel_scheduled_reports() -> AsyncIterator[None]:
-    """Cancel the report timers of messages scheduled far ahead."""
-    yield
-    loop = asyncio.get_running_loop()
-    for handle in list(loop._scheduled):  # type: ignore[attr-defined]
-        if handle._callback is finalize:
-            handle.cancel()
+pytestmark = pytest.mark.usefixtures("cancel_scheduled_reports")
 
 
 @pytest.fixture

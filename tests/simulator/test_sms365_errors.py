@@ -1,7 +1,5 @@
 """Every documented sms365.gr error code, reproduced by a request (table in data/)."""
 
-import asyncio
-from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 import time
@@ -12,7 +10,6 @@ from aiohttp import ClientSession
 import pytest
 
 from simulator import sms365
-from simulator.core import finalize
 from simulator.demo import SMS365_API_KEY
 from tests.conftest import RunningSimulator
 
@@ -24,14 +21,7 @@ DOCUMENTED = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-async def cancel_scheduled_reports() -> AsyncIterator[None]:
-    """Cancel the report timers of scheduled messages."""
-    yield
-    loop = asyncio.get_running_loop()
-    for handle in list(loop._scheduled):  # type: ignore[attr-defined]
-        if handle._callback is finalize:
-            handle.cancel()
+pytestmark = pytest.mark.usefixtures("cancel_scheduled_reports")
 
 
 async def get_json(

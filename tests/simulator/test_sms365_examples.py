@@ -8,8 +8,6 @@ documented field with a sensible type, and nothing else, in the envelope
 ``status``/``error``/``remarks``.
 """
 
-import asyncio
-from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 import re
@@ -20,7 +18,6 @@ from xml.etree import ElementTree as ET
 from aiohttp import ClientSession, FormData
 import pytest
 
-from simulator.core import finalize
 from simulator.demo import SMS365_API_KEY, SMS365_PASSWORD, SMS365_USERNAME
 from tests.conftest import RunningSimulator
 
@@ -30,14 +27,7 @@ LITERALS: list[dict[str, Any]] = DATA["literal_placeholders"]
 ENVELOPE = ("status", "error", "remarks")
 
 
-@pytest.fixture(autouse=True)
-async def cancel_scheduled_reports() -> AsyncIterator[None]:
-    """Cancel the report timers of messages scheduled far ahead."""
-    yield
-    loop = asyncio.get_running_loop()
-    for handle in list(loop._scheduled):  # type: ignore[attr-defined]
-        if handle._callback is finalize:
-            handle.cancel()
+pytestmark = pytest.mark.usefixtures("cancel_scheduled_reports")
 
 
 async def api(

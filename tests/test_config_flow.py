@@ -27,6 +27,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sms_gateway.const import (
     CONF_ACCEPT_ANY_SENDER,
     CONF_API_PASSWORD,
+    CONF_ASSIST,
+    CONF_ASSIST_AGENT,
+    CONF_ASSIST_MAX_SEGMENTS,
+    CONF_ASSIST_RATE,
     CONF_BALANCE_INTERVAL,
     CONF_DEFAULT_COUNTRY,
     CONF_FALLBACK_ACCOUNT,
@@ -667,6 +671,10 @@ async def test_options_with_balance_and_reports(
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
         CONF_PASSPHRASE,
+        CONF_ASSIST,
+        CONF_ASSIST_AGENT,
+        CONF_ASSIST_MAX_SEGMENTS,
+        CONF_ASSIST_RATE,
         CONF_INBOUND_INTERVAL,
     ]
     assert suggested(result) == {CONF_DEFAULT_COUNTRY: "GR"}
@@ -687,6 +695,10 @@ async def test_options_with_balance_and_reports(
         CONF_REPORT_MODE: "poll",
         CONF_MAX_AGE: 24.0,
         CONF_ACCEPT_ANY_SENDER: False,
+        CONF_ASSIST: True,
+        CONF_ASSIST_AGENT: "conversation.home_assistant",
+        CONF_ASSIST_MAX_SEGMENTS: 3.0,
+        CONF_ASSIST_RATE: 5.0,
         CONF_INBOUND_INTERVAL: 30.0,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
@@ -718,10 +730,15 @@ async def test_options_with_balance_and_reports(
         CONF_TRUSTED_SENDERS: ["+306971234567", "+35796123456"],
         CONF_ACCEPT_ANY_SENDER: False,
         CONF_PASSPHRASE: "open sesame",
+        CONF_ASSIST: True,
+        CONF_ASSIST_AGENT: "conversation.home_assistant",
+        CONF_ASSIST_MAX_SEGMENTS: 3,
+        CONF_ASSIST_RATE: 5,
         CONF_INBOUND_INTERVAL: 30,
         CONF_MAX_AGE: 24,
     }
     assert entry.options == expected
+    assert isinstance(entry.options[CONF_ASSIST_RATE], int)
     assert isinstance(entry.options[CONF_INBOUND_INTERVAL], int)
     assert isinstance(entry.options[CONF_BALANCE_INTERVAL], int)
 
@@ -765,6 +782,10 @@ async def test_options_without_balance_or_reports(
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
         CONF_PASSPHRASE,
+        CONF_ASSIST,
+        CONF_ASSIST_AGENT,
+        CONF_ASSIST_MAX_SEGMENTS,
+        CONF_ASSIST_RATE,
     ]
     assert suggested(result) == {CONF_DEFAULT_COUNTRY: "GR"}
 
@@ -787,6 +808,9 @@ async def test_options_without_balance_or_reports(
         CONF_SENDER: f"+{VOIP_NUMBER}",
         CONF_DEFAULT_COUNTRY: "GR",
         CONF_ACCEPT_ANY_SENDER: True,
+        CONF_ASSIST: False,
+        CONF_ASSIST_MAX_SEGMENTS: 2,
+        CONF_ASSIST_RATE: 10,
         CONF_MAX_AGE: 24,
     }
 

@@ -47,6 +47,7 @@ def pushed_from_alice(
         "config_entry_id": entry.entry_id,
         "message_id": message_id,
         "sender": ALICE,
+        "sender_name": "Alice",  # a saved recipient
         "recipient": recipient,
         "text": text,
         "keyword": keyword,

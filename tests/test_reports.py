@@ -77,6 +77,7 @@ async def test_poll_until_delivered(
             "config_entry_id": entry.entry_id,
             "message_id": result["message_id"],
             "to": ALICE,
+            "name": "Alice",  # a saved recipient
             "status": "delivered",
             "error": None,
             "permanent": False,
@@ -463,6 +464,7 @@ async def test_webhook_infobip_doc_report(
         "config_entry_id": entry.entry_id,
         "message_id": "ff4804ef-6ab6-4abd-984d-ab3b1387e852",
         "to": "+385981178",
+        "name": None,  # not a saved recipient
         "status": "delivered",
         "error": None,
         "permanent": False,

@@ -17,6 +17,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util.hass_dict import HassKey
 
+from .assist import SmsAssistant
 from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import (
     SmsGatewayConfigEntry,
@@ -110,6 +111,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         raise
     for stop in stops:
         entry.async_on_unload(stop)
+    if SmsAssistant.enabled(entry) and client.capabilities.inbound:
+        await SmsAssistant(hass, entry).async_start()
     # Last: nothing may fail once the legacy notify services are being loaded.
     async_load_legacy_services(hass, entry, hass.data[HASS_CONFIG])
     return True

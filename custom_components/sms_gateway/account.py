@@ -35,6 +35,13 @@ def saved_recipients(entry: ConfigEntry[Any]) -> dict[str, str]:
     return {s.title: s.data[CONF_NUMBER] for s in recipient_subentries(entry)}
 
 
+def recipient_names(entry: ConfigEntry[Any] | None) -> dict[str, str]:
+    """Return the saved recipients' names by E.164 number (for events and the logbook)."""
+    if entry is None:
+        return {}
+    return {number: name for name, number in saved_recipients(entry).items()}
+
+
 def default_region(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str | None:
     """Return the country of numbers written without a country code.
 
@@ -54,13 +61,19 @@ def fire_delivery_report(
     error: str | None,
     permanent: bool,
 ) -> None:
-    """Fire ``sms_gateway_delivery_report``: a report came in, or a send was settled."""
+    """Fire ``sms_gateway_delivery_report``: a report came in, or a send was settled.
+
+    ``name`` is the saved recipient's name, when ``to`` is one (the logbook
+    shows it instead of the number).
+    """
+    names = recipient_names(hass.config_entries.async_get_entry(config_entry_id))
     hass.bus.async_fire(
         EVENT_DELIVERY_REPORT,
         {
             "config_entry_id": config_entry_id,
             "message_id": message_id,
             "to": to,
+            "name": names.get(to) if to else None,
             "status": status,
             "error": error,
             "permanent": permanent,

@@ -75,3 +75,17 @@ DEFAULT_INBOUND_INTERVAL: Final = 60
 CONF_MAX_AGE: Final = "max_age"  # hours a message may wait for a retry
 DEFAULT_MAX_AGE_HOURS: Final = 24
 CONF_FALLBACK_ACCOUNT: Final = "fallback_account"  # another sms_gateway entry id
+
+# Assist over SMS (options).
+CONF_ASSIST: Final = "assist"  # answer trusted SMS with a conversation agent
+CONF_ASSIST_AGENT: Final = "assist_agent"  # a conversation agent id
+CONF_ASSIST_MAX_SEGMENTS: Final = "assist_max_segments"  # cap of a reply's length
+CONF_ASSIST_RATE: Final = "assist_rate"  # replies per sender per hour
+DEFAULT_ASSIST_AGENT: Final = "conversation.home_assistant"
+DEFAULT_ASSIST_MAX_SEGMENTS: Final = 2
+MAX_ASSIST_SEGMENTS: Final = 6
+DEFAULT_ASSIST_RATE: Final = 10
+MAX_ASSIST_RATE: Final = 60
+
+SERVICE_REPLY: Final = "reply"
+EVENT_MESSAGE_SENT: Final = "sms_gateway_message_sent"

@@ -60,7 +60,7 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     """Offer "SMS received" on accounts that can receive SMS."""
     entry = _entry_for_device(hass, device_id)
     client = CLIENTS.get(entry.data.get(CONF_PROVIDER, "")) if entry is not None else None
-    if client is None or not (client.capabilities.inbound_push or client.capabilities.inbound_pull):
+    if client is None or not client.capabilities.inbound:
         return []
     return [
         {

@@ -23,7 +23,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entity of accounts that can receive SMS."""
     caps = entry.runtime_data.client.capabilities
-    if caps.inbound_push or caps.inbound_pull:
+    if caps.inbound:
         async_add_entities([SmsReceivedEvent(entry)])
 
 

@@ -27,6 +27,7 @@ pushes stop coming. An interval the user set is kept.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 import hmac
@@ -38,7 +39,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .account import AccountPoller, default_region, saved_recipients
+from .account import AccountPoller, default_region, recipient_names, saved_recipients
 from .const import (
     CONF_ACCEPT_ANY_SENDER,
     CONF_INBOUND_INTERVAL,
@@ -56,6 +57,8 @@ from .providers.phone import normalize_number
 
 # After a pushed message, the inbox is not pulled for this long (seconds).
 PUSH_PAUSES_PULL = 24 * 3600.0
+# The received messages a reply can answer (by message id), per account.
+REPLY_MEMORY = 500
 # What may separate the passphrase from the rest: "tulip HOME", "tulip: HOME".
 _AFTER_PASSPHRASE = re.compile(r"[\s:;,.\-]+")
 
@@ -72,7 +75,8 @@ class ReceivedSms:
     config_entry_id: str
     message_id: str
     sender: str  # E.164 when it is a phone number
-    recipient: str | None
+    sender_name: str | None  # the saved recipient's name, when the sender is one
+    recipient: str | None  # the number that was texted, when the provider says
     text: str
     keyword: str | None  # the provider's keyword, else the first word
     clean_text: str  # the text without the keyword
@@ -88,6 +92,7 @@ class ReceivedSms:
             "config_entry_id": self.config_entry_id,
             "message_id": self.message_id,
             "sender": self.sender,
+            "sender_name": self.sender_name,
             "recipient": self.recipient,
             "text": self.text,
             "keyword": self.keyword,
@@ -141,6 +146,8 @@ class InboundDispatcher(AccountPoller):
         super().__init__(hass, entry, client)
         self.seen = SeenMessages(hass, entry.entry_id, entry.title)
         self.last: ReceivedSms | None = None
+        # The latest messages by id, for sms_gateway.reply (since the last start).
+        self.received: OrderedDict[str, ReceivedSms] = OrderedDict()
 
     @property
     def region(self) -> str | None:
@@ -197,6 +204,7 @@ class InboundDispatcher(AccountPoller):
             config_entry_id=self.entry.entry_id,
             message_id=message_id,
             sender=sender,
+            sender_name=recipient_names(self.entry).get(sender),
             recipient=message.recipient,
             text=text,
             keyword=keyword,
@@ -206,6 +214,9 @@ class InboundDispatcher(AccountPoller):
             may_trigger=phrase_ok and (sender_ok or accept_any),
         )
         self.last = sms
+        self.received[sms.message_id] = sms
+        if len(self.received) > REPLY_MEMORY:
+            self.received.popitem(last=False)
         LOGGER.debug(
             "%s: SMS %s received (%s sender)",
             self.entry.title,

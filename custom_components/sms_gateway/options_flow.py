@@ -1,8 +1,8 @@
 """Options flow (defaults, polling, delivery reports, trust) and recipient subentries.
 
 * Options: default sender, default country, balance polling, delivery
-  reports, trusted senders and the passphrase, received-SMS polling, the
-  fallback account. Changing them reloads the account.
+  reports, trusted senders and the passphrase, Assist over SMS, received-SMS
+  polling, the fallback account. Changing them reloads the account.
 * Subentries of type ``recipient``: named phone numbers, stored in E.164,
   each with a device and a notify entity of its own.
 """
@@ -22,6 +22,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    ConversationAgentSelector,
     CountrySelector,
     NumberSelector,
     NumberSelectorConfig,
@@ -39,6 +40,10 @@ import probatio
 from .account import default_region
 from .const import (
     CONF_ACCEPT_ANY_SENDER,
+    CONF_ASSIST,
+    CONF_ASSIST_AGENT,
+    CONF_ASSIST_MAX_SEGMENTS,
+    CONF_ASSIST_RATE,
     CONF_BALANCE_INTERVAL,
     CONF_DEFAULT_COUNTRY,
     CONF_FALLBACK_ACCOUNT,
@@ -51,11 +56,15 @@ from .const import (
     CONF_REPORT_MODE,
     CONF_SENDER,
     CONF_TRUSTED_SENDERS,
+    DEFAULT_ASSIST_MAX_SEGMENTS,
+    DEFAULT_ASSIST_RATE,
     DEFAULT_BALANCE_INTERVAL,
     DEFAULT_INBOUND_INTERVAL,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_MAX_AGE_HOURS,
     DOMAIN,
+    MAX_ASSIST_RATE,
+    MAX_ASSIST_SEGMENTS,
     MAX_BALANCE_INTERVAL,
     MIN_BALANCE_INTERVAL,
     MIN_PASSPHRASE_LENGTH,
@@ -95,6 +104,9 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                 errors[CONF_PASSPHRASE] = "passphrase_too_short"
             if not errors:
                 options[CONF_MAX_AGE] = int(options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
+                for key in (CONF_ASSIST_MAX_SEGMENTS, CONF_ASSIST_RATE):
+                    if key in options:
+                        options[key] = int(options[key])
                 if CONF_INBOUND_INTERVAL in options:
                     options[CONF_INBOUND_INTERVAL] = int(options[CONF_INBOUND_INTERVAL])
                 if CONF_BALANCE_INTERVAL in options:
@@ -147,12 +159,13 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             fields[probatio.Optional(CONF_FALLBACK_ACCOUNT)] = SelectSelector(
                 SelectSelectorConfig(options=others, mode=SelectSelectorMode.DROPDOWN)
             )
-        if capabilities.inbound_push or capabilities.inbound_pull:
+        if capabilities.inbound:
             fields[probatio.Optional(CONF_TRUSTED_SENDERS)] = TextSelector(
                 TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
             )
             fields[probatio.Required(CONF_ACCEPT_ANY_SENDER, default=False)] = BooleanSelector()
             fields[probatio.Optional(CONF_PASSPHRASE)] = SECRET
+            fields.update(_assist_fields())
         if capabilities.inbound_pull:
             fields[probatio.Required(CONF_INBOUND_INTERVAL, default=DEFAULT_INBOUND_INTERVAL)] = (
                 NumberSelector(
@@ -171,6 +184,28 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders={"webhook_url": webhook_url(self.hass, self.config_entry)},
         )
+
+
+def _assist_fields() -> dict[probatio.Marker, Any]:
+    """Return the options of Assist over SMS (assist.py)."""
+
+    def count(maximum: int, unit: str) -> NumberSelector:
+        return NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
+            )
+        )
+
+    return {
+        probatio.Required(CONF_ASSIST, default=False): BooleanSelector(),
+        probatio.Optional(CONF_ASSIST_AGENT): ConversationAgentSelector(),
+        probatio.Required(CONF_ASSIST_MAX_SEGMENTS, default=DEFAULT_ASSIST_MAX_SEGMENTS): count(
+            MAX_ASSIST_SEGMENTS, "SMS"
+        ),
+        probatio.Required(CONF_ASSIST_RATE, default=DEFAULT_ASSIST_RATE): count(
+            MAX_ASSIST_RATE, "/h"
+        ),
+    }
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):

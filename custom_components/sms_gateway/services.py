@@ -1,4 +1,4 @@
-"""The sms_gateway.send_message action."""
+"""The actions: sms_gateway.send_message and sms_gateway.reply."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio
 
+from .assist import find_received, reply_request
 from .const import (
     ATTR_BUTTON_TEXT,
     ATTR_BUTTON_URL,
@@ -28,16 +29,18 @@ from .const import (
     ATTR_SMS_FALLBACK,
     ATTR_VALIDITY,
     DOMAIN,
+    SERVICE_REPLY,
     SERVICE_SEND_MESSAGE,
 )
 from .coordinator import SmsGatewayConfigEntry
 from .errors import SmsValidationError
-from .outbox import SendRequest, raise_for_failures
+from .outbox import RecipientResult, SendRequest, raise_for_failures
 from .providers import Channel
 
 ATTR_TARGET = "target"
 ATTR_MESSAGE = "message"
 ATTR_TITLE = "title"
+ATTR_MESSAGE_ID = "message_id"
 
 # The fields the send_message service and the legacy notify ``data`` share.
 _SCHEDULE_AND_VIBER: dict[Any, Any] = {
@@ -64,6 +67,13 @@ SEND_MESSAGE_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_SENDER): cv.string,
         probatio.Optional(ATTR_SMS_FALLBACK, default=True): cv.boolean,
         **_SCHEDULE_AND_VIBER,
+    }
+)
+
+REPLY_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_MESSAGE_ID): cv.string,
+        probatio.Required(ATTR_MESSAGE): cv.string,
     }
 )
 
@@ -121,14 +131,27 @@ def request_from_data(data: dict[str, object], targets: list[str]) -> SendReques
     )
 
 
+def _respond(call: ServiceCall, results: list[RecipientResult], account: str) -> ServiceResponse:
+    """Raise for failures (all of them, or any when no response is wanted); else answer."""
+    raise_for_failures(results, partial_ok=call.return_response, account=account)
+    if not call.return_response:
+        return None
+    return {"results": [result.as_dict() for result in results]}
+
+
 async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     request = request_from_data(dict(call.data), call.data[ATTR_TARGET])
     results = await entry.runtime_data.outbox.async_send(request)
-    raise_for_failures(results, partial_ok=call.return_response, account=entry.title)
-    if not call.return_response:
-        return None
-    return {"results": [result.as_dict() for result in results]}
+    return _respond(call, results, entry.title)
+
+
+async def _async_reply(call: ServiceCall) -> ServiceResponse:
+    entry, sms = find_received(call.hass, call.data[ATTR_MESSAGE_ID])
+    results = await entry.runtime_data.outbox.async_send(
+        reply_request(sms, call.data[ATTR_MESSAGE])
+    )
+    return _respond(call, results, entry.title)
 
 
 @callback
@@ -139,5 +162,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_SEND_MESSAGE,
         _async_send_message,
         schema=SEND_MESSAGE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REPLY,
+        _async_reply,
+        schema=REPLY_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )

@@ -138,7 +138,9 @@ class SendAttempts(OutboxState):
             len(sent),
             sum(r.accepted for r in sent),
         )
-        return [sent_result(r, channel, self.entry.entry_id) for r in sent]
+        results = [sent_result(r, channel, self.entry.entry_id) for r in sent]
+        self.notices.sent(results)
+        return results
 
     def _partial(
         self, batch: list[QueuedMessage], channel: Channel, err: PartialSendError

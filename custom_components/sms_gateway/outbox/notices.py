@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from ..account import fire_delivery_report
-from ..const import DOMAIN, LOGGER
+from ..account import fire_delivery_report, recipient_names
+from ..const import DOMAIN, EVENT_MESSAGE_SENT, LOGGER
 from ..issues import async_show_issue
 from ..providers import DeliveryStatus
 from ..runtime import SmsGatewayConfigEntry
-from .message import ERROR_DELIVERY_UNKNOWN, QueuedMessage
+from .message import ERROR_DELIVERY_UNKNOWN, QueuedMessage, RecipientResult
 
 
 def issue_ids(entry_id: str) -> tuple[str, ...]:
@@ -55,6 +55,27 @@ class Notices:
             error=error,
             permanent=error is not None,
         )
+
+    def sent(self, results: Sequence[RecipientResult]) -> None:
+        """Fire ``sms_gateway_message_sent`` for each message the provider accepted.
+
+        Every send, at once or from the queue, passes here once per recipient.
+        """
+        names = recipient_names(self.entry)
+        for result in results:
+            if result.ok:
+                self.hass.bus.async_fire(
+                    EVENT_MESSAGE_SENT,
+                    {
+                        "config_entry_id": result.config_entry_id,
+                        "message_id": result.message_id,
+                        "to": result.to,
+                        "name": names.get(result.to),
+                        "status": result.status,
+                        "channel": result.channel,
+                        "segments": result.segments,
+                    },
+                )
 
     def balance_issue(self, *, create: bool) -> None:
         """Show (or clear) the account's out-of-balance issue."""

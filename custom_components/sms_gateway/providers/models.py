@@ -238,6 +238,11 @@ class Capabilities:
     idempotent_send: bool = False  # a resend with the same ids cannot double-send
     sender_rules: str = "alphanumeric"  # "alphanumeric" | "latin11" | "own_number"
 
+    @property
+    def inbound(self) -> bool:
+        """Return whether the account can receive SMS (pushed or pulled)."""
+        return self.inbound_push or self.inbound_pull
+
 
 @dataclass(frozen=True, slots=True)
 class AccountInfo:

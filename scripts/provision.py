@@ -411,6 +411,9 @@ async def wait_for_entities(ws: HassWebSocket, info: DemoInfo, seconds: float = 
             "last_delivery_status",
         ),
         "infobip_sms_received": (info.infobip_entry_id, "event", "sms_received"),
+        "infobip_messages_today": (info.infobip_entry_id, "sensor", "messages_today"),
+        "infobip_segments_today": (info.infobip_entry_id, "sensor", "segments_today"),
+        "infobip_cost_this_month": (info.infobip_entry_id, "sensor", "cost_this_month"),
         "sms365_balance": (info.sms365_entry_id, "sensor", "balance"),
         "sms365_last_delivery_status": (info.sms365_entry_id, "sensor", "last_delivery_status"),
         "sms365_viber_balance": (info.sms365_entry_id, "sensor", "viber_balance"),
@@ -547,6 +550,9 @@ def dashboard_config(info: DemoInfo) -> dict[str, Any]:
         "last_delivery_status": "Last delivery status",
         "sms_received": "SMS received",
         "notify": "SMS to Alice",
+        "messages_today": "Messages today",
+        "segments_today": "SMS segments today",
+        "cost_this_month": "Cost this month",
     }
 
     def tiles(*keys: str) -> list[dict[str, Any]]:
@@ -559,6 +565,7 @@ def dashboard_config(info: DemoInfo) -> dict[str, Any]:
     infobip = [
         {"type": "heading", "heading": "Infobip-compatible (simulator)"},
         *tiles("infobip_balance", "infobip_last_delivery_status", "infobip_sms_received"),
+        *tiles("infobip_messages_today", "infobip_segments_today", "infobip_cost_this_month"),
     ]
     if "infobip_notify" in ent:
         infobip.append({"type": "tile", "entity": ent["infobip_notify"], "name": names["notify"]})

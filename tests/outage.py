@@ -38,11 +38,17 @@ async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def our_timers(hass: HomeAssistant) -> list[Any]:
-    """Return the loop's live timers that belong to the integration."""
+def our_timers(hass: HomeAssistant, *, daily: bool = False) -> list[Any]:
+    """Return the loop's live timers that belong to the integration.
+
+    The usage counters' midnight timer (one a day, no request) counts only
+    with ``daily``.
+    """
     keys = ("sms_gateway", "DeliveryTracker", "DataUpdateCoordinator", "Debouncer", "Inbound")
     return [
         handle
         for handle in hass.loop._scheduled  # type: ignore[attr-defined]
-        if not handle.cancelled() and any(key in repr(handle) for key in keys)
+        if not handle.cancelled()
+        and any(key in repr(handle) for key in keys)
+        and (daily or "AccountUsage._at_midnight" not in repr(handle))
     ]

@@ -35,6 +35,8 @@ from custom_components.sms_gateway.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_FALLBACK_ACCOUNT,
     CONF_INBOUND_INTERVAL,
+    CONF_LIMIT_DAY,
+    CONF_LIMIT_HOUR,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MAX_AGE,
     CONF_NUMBER,
@@ -668,6 +670,8 @@ async def test_options_with_balance_and_reports(
         CONF_LOW_BALANCE_THRESHOLD,
         CONF_REPORT_MODE,
         CONF_MAX_AGE,
+        CONF_LIMIT_HOUR,
+        CONF_LIMIT_DAY,
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
         CONF_PASSPHRASE,
@@ -694,6 +698,8 @@ async def test_options_with_balance_and_reports(
         CONF_LOW_BALANCE_THRESHOLD: 2.5,
         CONF_REPORT_MODE: "poll",
         CONF_MAX_AGE: 24.0,
+        CONF_LIMIT_HOUR: 50.0,
+        CONF_LIMIT_DAY: 0.0,
         CONF_ACCEPT_ANY_SENDER: False,
         CONF_ASSIST: True,
         CONF_ASSIST_AGENT: "conversation.home_assistant",
@@ -736,8 +742,11 @@ async def test_options_with_balance_and_reports(
         CONF_ASSIST_RATE: 5,
         CONF_INBOUND_INTERVAL: 30,
         CONF_MAX_AGE: 24,
+        CONF_LIMIT_HOUR: 50,
+        CONF_LIMIT_DAY: 0,
     }
     assert entry.options == expected
+    assert isinstance(entry.options[CONF_LIMIT_HOUR], int)
     assert isinstance(entry.options[CONF_ASSIST_RATE], int)
     assert isinstance(entry.options[CONF_INBOUND_INTERVAL], int)
     assert isinstance(entry.options[CONF_BALANCE_INTERVAL], int)
@@ -762,6 +771,8 @@ async def test_options_sms365_defaults(hass: HomeAssistant, simulator: RunningSi
         CONF_LOW_BALANCE_THRESHOLD: 0.0,
         CONF_REPORT_MODE: "auto",
         CONF_MAX_AGE: 24,
+        CONF_LIMIT_HOUR: 100,
+        CONF_LIMIT_DAY: 500,
     }
 
 
@@ -779,6 +790,8 @@ async def test_options_without_balance_or_reports(
         CONF_SENDER,
         CONF_DEFAULT_COUNTRY,
         CONF_MAX_AGE,
+        CONF_LIMIT_HOUR,
+        CONF_LIMIT_DAY,
         CONF_TRUSTED_SENDERS,
         CONF_ACCEPT_ANY_SENDER,
         CONF_PASSPHRASE,
@@ -812,6 +825,8 @@ async def test_options_without_balance_or_reports(
         CONF_ASSIST_MAX_SEGMENTS: 2,
         CONF_ASSIST_RATE: 10,
         CONF_MAX_AGE: 24,
+        CONF_LIMIT_HOUR: 100,
+        CONF_LIMIT_DAY: 500,
     }
 
 

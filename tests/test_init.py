@@ -82,7 +82,17 @@ async def test_setup_entities_and_device(
         if entity.config_subentry_id is not None:
             assert entity.device_id == recipients[entity.config_subentry_id].id
     sensors = {e.entity_id for e in entities if e.domain == "sensor"}
-    expected = {f"sensor.demo_{provider}_last_delivery_status"}
+    expected = {
+        f"sensor.demo_{provider}_{key}"
+        for key in (
+            "last_delivery_status",
+            "messages_today",
+            "sms_segments_today",
+            "messages_this_month",
+            "sms_segments_this_month",
+            "cost_this_month",
+        )
+    }
     if provider != "voip_communications":
         expected.add(f"sensor.demo_{provider}_balance")
     if provider == "sms365":
@@ -165,7 +175,7 @@ async def test_unload_leaves_nothing_behind(
     assert runtime.tracker._unsub_poll is None
     if runtime.coordinator is not None:
         assert not runtime.coordinator._listeners
-    assert our_timers(hass) == []
+    assert our_timers(hass, daily=True) == []
     assert not entry.update_listeners
 
     # Nothing more reaches the provider.

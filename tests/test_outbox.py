@@ -39,7 +39,7 @@ from simulator import app as simulator_app
 from simulator.state import Message
 from tests.conftest import ALICE, BOB, MakeEntry, RunningSimulator
 from tests.outage import advance, refuse_connections
-from tests.wire import SIM_PROVIDER as SIM, reauth_flows, sends as send_requests
+from tests.wire import NO_LIMITS, SIM_PROVIDER as SIM, reauth_flows, sends as send_requests
 
 DOMAIN = "sms_gateway"
 EVENT = "sms_gateway_delivery_report"
@@ -813,7 +813,7 @@ async def test_burst_of_500_never_trips_the_providers_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The simulated provider answers 429 beyond 4 concurrent requests: none happen."""
-    entry = await make_entry("infobip")
+    entry = await make_entry("infobip", options=NO_LIMITS)
     active = 0
     peak = 0
     original = simulator_app._apply_fault
@@ -1097,7 +1097,7 @@ async def test_storage_writes_are_coalesced_and_atomic(
     hass_storage: dict[str, Any],
 ) -> None:
     """Before: every change rewrote the whole queue at once (300 queued -> 600 writes)."""
-    entry = await make_entry("infobip")
+    entry = await make_entry("infobip", options=NO_LIMITS)
     box = outbox_of(entry)
     assert box.store._store._atomic_writes
     restore = refuse_connections(entry)
@@ -1128,7 +1128,7 @@ async def test_a_send_split_into_requests_never_resends_an_accepted_recipient(
 
     Before: the whole send was retried, so the 500 who had it got it twice.
     """
-    entry = await make_entry("sms365")
+    entry = await make_entry("sms365", options=NO_LIMITS)
     simulator.state.accounts["sms365-demo"].balance = 10_000
     simulator.state.add_fault(
         kind="status", provider="sms365", path="sms/bulk", status=429, retry_after="7",
@@ -1154,7 +1154,9 @@ async def test_a_split_send_moves_only_the_unsent_part_to_the_fallback(
 
     Before: with a fallback account, all 250 were sent again through it.
     """
-    primary, fallback = await _pair(hass, make_entry, "voip_communications", "sms365")
+    primary, fallback = await _pair(
+        hass, make_entry, "voip_communications", "sms365", options=NO_LIMITS
+    )
     simulator.state.accounts["sms365-demo"].balance = 10_000
     simulator.state.add_fault(kind="status", provider="voip", status=503, skip=2, count=FOREVER)
     targets = [number(index) for index in range(250)]

@@ -23,6 +23,15 @@ MINUTE = 60
 BALANCE_PATHS = {"infobip": "/restapi/account/1/balance", "sms365": "/api/me/balance"}
 
 
+def usage_sensors(provider: str) -> set[str]:
+    """Return the entity ids of an account's usage sensors."""
+    keys = ("messages_today", "sms_segments_today", "messages_this_month")
+    return {
+        f"sensor.demo_{provider}_{key}"
+        for key in (*keys, "sms_segments_this_month", "cost_this_month")
+    }
+
+
 def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
     """Return the integration's log records at or above a level."""
     return [
@@ -81,8 +90,10 @@ async def test_entities_snapshot(
     simulator: RunningSimulator,
     make_entry: MakeEntry,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
     provider: str,
 ) -> None:
+    freezer.move_to("2026-12-03T10:00:00+00:00")  # the cost's last_reset is this month's start
     entry = await make_entry(provider)
     assert _entity_snapshot(hass, entry) == snapshot
 
@@ -130,7 +141,10 @@ async def test_voip_has_no_balance(
         for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if e.domain == "sensor"
     }
-    assert sensors == {"sensor.demo_voip_communications_last_delivery_status"}
+    assert sensors == {
+        "sensor.demo_voip_communications_last_delivery_status",
+        *usage_sensors("voip_communications"),
+    }
 
 
 async def test_viber_sender_balances(
@@ -224,7 +238,11 @@ async def test_account_without_viber_sender_has_a_balance(
         for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if e.domain == "sensor"
     }
-    assert sensors == {"sensor.demo_sms365_balance", "sensor.demo_sms365_last_delivery_status"}
+    assert sensors == {
+        "sensor.demo_sms365_balance",
+        "sensor.demo_sms365_last_delivery_status",
+        *usage_sensors("sms365"),
+    }
     assert any("sms365 error 503" in r.getMessage() for r in ours(caplog, logging.WARNING))
     assert not ir.async_get(hass).issues
 

@@ -43,6 +43,8 @@ SEND_PATHS = {
     VOIP_SEND,
 }
 # The simulator's name of each provider (fault rules, request log), and its demo account.
+# Options of an account without spending limits (tests that send hundreds).
+NO_LIMITS = {"limit_hour": 0, "limit_day": 0}
 SIM_PROVIDER = {"infobip": "infobip", "sms365": "sms365", "voip_communications": "voip"}
 SIM_ACCOUNT = {
     "infobip": "infobip-demo",

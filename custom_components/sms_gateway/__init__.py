@@ -40,6 +40,7 @@ from .providers import (
 )
 from .reports import DeliveryTracker
 from .services import async_setup_services
+from .usage import WINDOWS, AccountUsage, limit_issue_id
 from .webhook import async_register_webhook, async_unregister_webhook
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
@@ -72,6 +73,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     # The ids of the SMS already received are known before anything can be
     # pushed: a message is never dispatched twice.
     await inbound.async_load()
+    # What was sent and spent before; the spending limits count from there.
+    usage = AccountUsage(hass, entry.entry_id, entry.title, entry.options)
+    await usage.async_load()
     outbox = Outbox(hass, entry, client, tracker, coordinator)
     # The account's device exists before the platforms, whose recipient devices
     # link to it by id.
@@ -84,6 +88,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         tracker=tracker,
         outbox=outbox,
         inbound=inbound,
+        usage=usage,
         device_id=device.id,
     )
     # Before the provider is asked anything and before anything is started:
@@ -95,6 +100,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         tracker.async_shutdown,
         inbound.async_shutdown,
         outbox.async_shutdown,
+        usage.async_shutdown,
     ]
     platforms_forwarded = False
     try:
@@ -180,10 +186,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
         low_balance_issue_id(entry),
         *outbox_issue_ids(entry.entry_id),
         credential_issue_id(entry.entry_id),
+        *(limit_issue_id(entry.entry_id, window) for window in WINDOWS),
     ):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
-    # The outbox (outbox/store.py) and the inbound seen ids (inbound.py).
-    for kind in ("outbox", "inbound"):
+    # The outbox (outbox/store.py), the inbound seen ids (inbound_seen.py), usage.py.
+    for kind in ("outbox", "inbound", "usage"):
         store: Store[Any] = Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.{kind}")
         await store.async_remove()
 

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -22,7 +22,9 @@ from .const import (
     EVENT_DELIVERY_REPORT,
     SUBENTRY_RECIPIENT,
 )
+from .errors import SmsValidationError
 from .providers import ProviderClient
+from .runtime import SmsGatewayConfigEntry
 
 
 def recipient_subentries(entry: ConfigEntry[Any]) -> list[ConfigSubentry]:
@@ -40,6 +42,16 @@ def recipient_names(entry: ConfigEntry[Any] | None) -> dict[str, str]:
     if entry is None:
         return {}
     return {number: name for name, number in saved_recipients(entry).items()}
+
+
+def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewayConfigEntry:
+    """Return a loaded sms_gateway config entry, or raise a translated error."""
+    entry: SmsGatewayConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise SmsValidationError("entry_not_found", entry_id=entry_id)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise SmsValidationError("entry_not_loaded", account=entry.title)
+    return entry
 
 
 def default_region(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str | None:

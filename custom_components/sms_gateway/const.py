@@ -89,3 +89,11 @@ MAX_ASSIST_RATE: Final = 60
 
 SERVICE_REPLY: Final = "reply"
 EVENT_MESSAGE_SENT: Final = "sms_gateway_message_sent"
+
+# Spending limits (options), in SMS segments; 0 = no limit (usage.py).
+CONF_LIMIT_HOUR: Final = "limit_hour"
+CONF_LIMIT_DAY: Final = "limit_day"
+DEFAULT_LIMIT_HOUR: Final = 100
+DEFAULT_LIMIT_DAY: Final = 500
+MAX_LIMIT: Final = 100000
+EVENT_LIMIT_REACHED: Final = "sms_gateway_limit_reached"

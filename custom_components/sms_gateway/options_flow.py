@@ -1,7 +1,7 @@
 """Options flow (defaults, polling, delivery reports, trust) and recipient subentries.
 
 * Options: default sender, default country, balance polling, delivery
-  reports, trusted senders and the passphrase, Assist over SMS, received-SMS
+  reports, how long to retry, spending limits, trusted senders and the passphrase, Assist over SMS, received-SMS
   polling, the fallback account. Changing them reloads the account.
 * Subentries of type ``recipient``: named phone numbers, stored in E.164,
   each with a device and a notify entity of its own.
@@ -48,6 +48,8 @@ from .const import (
     CONF_DEFAULT_COUNTRY,
     CONF_FALLBACK_ACCOUNT,
     CONF_INBOUND_INTERVAL,
+    CONF_LIMIT_DAY,
+    CONF_LIMIT_HOUR,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MAX_AGE,
     CONF_NUMBER,
@@ -60,12 +62,15 @@ from .const import (
     DEFAULT_ASSIST_RATE,
     DEFAULT_BALANCE_INTERVAL,
     DEFAULT_INBOUND_INTERVAL,
+    DEFAULT_LIMIT_DAY,
+    DEFAULT_LIMIT_HOUR,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_MAX_AGE_HOURS,
     DOMAIN,
     MAX_ASSIST_RATE,
     MAX_ASSIST_SEGMENTS,
     MAX_BALANCE_INTERVAL,
+    MAX_LIMIT,
     MIN_BALANCE_INTERVAL,
     MIN_PASSPHRASE_LENGTH,
 )
@@ -104,7 +109,12 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                 errors[CONF_PASSPHRASE] = "passphrase_too_short"
             if not errors:
                 options[CONF_MAX_AGE] = int(options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_HOURS))
-                for key in (CONF_ASSIST_MAX_SEGMENTS, CONF_ASSIST_RATE):
+                for key in (
+                    CONF_ASSIST_MAX_SEGMENTS,
+                    CONF_ASSIST_RATE,
+                    CONF_LIMIT_HOUR,
+                    CONF_LIMIT_DAY,
+                ):
                     if key in options:
                         options[key] = int(options[key])
                 if CONF_INBOUND_INTERVAL in options:
@@ -150,6 +160,19 @@ class SmsGatewayOptionsFlow(OptionsFlow):
                 min=1, max=72, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
             )
         )
+        for key, default in (
+            (CONF_LIMIT_HOUR, DEFAULT_LIMIT_HOUR),
+            (CONF_LIMIT_DAY, DEFAULT_LIMIT_DAY),
+        ):
+            fields[probatio.Required(key, default=default)] = NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=MAX_LIMIT,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="SMS",
+                )
+            )
         others = [
             SelectOptionDict(value=other.entry_id, label=other.title)
             for other in self.hass.config_entries.async_entries(DOMAIN)

@@ -194,6 +194,10 @@ class DeliveryTracker(AccountPoller):
                 price=report.price,
                 currency=report.currency,
             )
+            # Infobip prices a message in its report (counted once per message).
+            self.entry.runtime_data.usage.record_price(
+                report.message_id, report.price, report.currency
+            )
             fire_delivery_report(
                 self.hass,
                 self.entry.entry_id,
@@ -216,6 +220,12 @@ class DeliveryTracker(AccountPoller):
             and last.message_id == report.message_id
             and last.status.is_final
         )
+
+    @callback
+    def forget(self, message_id: str) -> None:
+        """Stop waiting for a message's report (it was canceled): no poll for it."""
+        if self.pending.pop(message_id, None) is not None:
+            self._schedule_timers()
 
     @callback
     def _cap_pending(self) -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .outbox import Outbox
     from .providers import ProviderClient
     from .reports import DeliveryTracker
+    from .usage import AccountUsage
 
 
 @dataclass
@@ -30,6 +31,7 @@ class SmsGatewayData:
     tracker: DeliveryTracker
     outbox: Outbox
     inbound: InboundDispatcher
+    usage: AccountUsage
     device_id: str  # the account's device; recipients' devices are reached through it
     legacy_services: list[BaseNotificationService] = field(default_factory=list)
 

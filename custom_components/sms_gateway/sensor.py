@@ -1,7 +1,9 @@
-"""Sensors: account balance, Viber sender balances, last delivery status."""
+"""Sensors: balance, Viber sender balances, last delivery status, usage and cost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +11,7 @@ from homeassistant.components.sensor import (
     RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
+    SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -18,6 +21,7 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator
 from .entity import SmsGatewayCoordinatorEntity, SmsGatewayEntity
 from .providers import DeliveryStatus, ViberSenderBalance
+from .usage import Period
 
 PARALLEL_UPDATES = 0
 
@@ -42,6 +46,8 @@ async def async_setup_entry(
 ) -> None:
     """Add the account's sensors."""
     entities: list[SensorEntity] = [LastDeliveryStatusSensor(entry)]
+    entities.extend(UsageSensor(entry, description) for description in USAGE_SENSORS)
+    entities.append(CostSensor(entry))
     coordinator = entry.runtime_data.coordinator
     if coordinator is not None:
         entities.append(BalanceSensor(coordinator))
@@ -206,3 +212,100 @@ class LastDeliveryStatusSensor(SmsGatewayEntity, RestoreSensor):
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+# -- usage (usage.py) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageSensorDescription(SensorEntityDescription):
+    """A usage counter: which period, and what of it."""
+
+    period: str  # "day" | "month"
+    value: Callable[[Period], int]
+
+
+USAGE_SENSORS = tuple(
+    UsageSensorDescription(
+        key=f"{what}_{when}",
+        translation_key=f"{what}_{when}",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        period=period,
+        value=value,
+    )
+    for what, value in (
+        ("messages", lambda p: p.messages),
+        ("segments", lambda p: p.segments),
+    )
+    for when, period in (("today", "day"), ("this_month", "month"))
+)
+
+
+class _UsageEntity(SmsGatewayEntity, SensorEntity):
+    """Follows the account's usage counters (stored; never restored from states)."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the counters."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._entry.runtime_data.usage.async_add_listener(self.async_write_ha_state)
+        )
+
+
+class UsageSensor(_UsageEntity):
+    """Messages or segments the provider accepted today or this month.
+
+    ``total_increasing``: they start again from 0 at local midnight and on the
+    first of the month, which the statistics read as a new cycle.
+    """
+
+    entity_description: UsageSensorDescription
+
+    def __init__(self, entry: SmsGatewayConfigEntry, description: UsageSensorDescription) -> None:
+        """Create the sensor."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the count."""
+        usage = self._entry.runtime_data.usage
+        period = usage.today if self.entity_description.period == "day" else usage.month
+        return self.entity_description.value(period)
+
+
+class CostSensor(_UsageEntity):
+    """What the messages of this month cost, as the provider priced them.
+
+    ``total`` with ``last_reset`` at the start of the month (a monetary sensor
+    cannot be ``total_increasing``). The unit: the balance's currency, SMS
+    credits on sms365, or the currency the provider's prices name; none when
+    the provider names none (voip-communications).
+    """
+
+    _attr_translation_key = "cost_this_month"
+    _attr_state_class = SensorStateClass.TOTAL
+    _attr_suggested_display_precision = 2
+
+    def __init__(self, entry: SmsGatewayConfigEntry) -> None:
+        """Create the sensor; its unit is decided once, when it is added."""
+        super().__init__(entry, "cost_this_month")
+        data = entry.runtime_data
+        currency = data.usage.currency
+        if data.coordinator is not None and data.coordinator.data is not None:
+            currency = data.coordinator.data.balance.currency or currency
+        if data.client.capabilities.balance_unit == UNIT_CREDITS:
+            self._attr_native_unit_of_measurement = UNIT_CREDITS
+        elif currency:
+            self._attr_device_class = SensorDeviceClass.MONETARY
+            self._attr_native_unit_of_measurement = currency
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Return the start of this month (local)."""
+        return self._entry.runtime_data.usage.period_start("month")
+
+    @property
+    def native_value(self) -> StateType:
+        """Return this month's cost, rounded to what providers bill."""
+        return round(self._entry.runtime_data.usage.month.cost, 6)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -17,6 +16,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio
 
+from .account import loaded_entry
 from .assist import find_received, reply_request
 from .const import (
     ATTR_BUTTON_TEXT,
@@ -32,8 +32,8 @@ from .const import (
     SERVICE_REPLY,
     SERVICE_SEND_MESSAGE,
 )
-from .coordinator import SmsGatewayConfigEntry
 from .errors import SmsValidationError
+from .number_actions import async_setup_number_actions
 from .outbox import RecipientResult, SendRequest, raise_for_failures
 from .providers import Channel
 
@@ -103,16 +103,6 @@ def _as_aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=dt_util.get_default_time_zone())
 
 
-def loaded_entry(hass: HomeAssistant, entry_id: str) -> SmsGatewayConfigEntry:
-    """Return a loaded sms_gateway config entry, or raise a translated error."""
-    entry: SmsGatewayConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise SmsValidationError("entry_not_found", entry_id=entry_id)
-    if entry.state is not ConfigEntryState.LOADED:
-        raise SmsValidationError("entry_not_loaded", account=entry.title)
-    return entry
-
-
 def request_from_data(data: dict[str, object], targets: list[str]) -> SendRequest:
     """Build a SendRequest from action (or notify ``data``) fields."""
     validity = data.get(ATTR_VALIDITY)
@@ -171,3 +161,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=REPLY_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    async_setup_number_actions(hass)

@@ -127,6 +127,7 @@ class SendAttempts(OutboxState):
         elif any(r.accepted for r in sent):
             self.notices.balance_issue(create=False)
         self.tracker.track_sent([r for r in sent if r.accepted])
+        self.entry.runtime_data.usage.record_sent(sent, channel)
         if self.coordinator is not None:
             self.entry.async_create_background_task(
                 self.hass, self.coordinator.async_request_refresh(), f"{DOMAIN} balance refresh"

@@ -29,6 +29,7 @@ from ..providers import (
     ProviderError,
     TransientError,
 )
+from ..usage import segments_of
 from . import failover
 from .attempt import SendAttempts
 from .build import ChannelNotSupportedError, build_message, resolve_targets
@@ -123,6 +124,10 @@ class Outbox(SendAttempts):
                 LOGGER.debug("%s: %s goes through the fallback", self.entry.title, request.channel)
                 return await fallback.async_send(request, allow_failover=False)
             raise err.error from None
+        # Counted once, before anything goes out (a refused send raises here).
+        self.entry.runtime_data.usage.take(
+            segments_of(message.text, message.channel, len(message.recipients))
+        )
         batch = self._enqueue(message, failover=allow_failover)
         results, error = await self._attempt(batch, message, fresh=True)
         if error is not None:

@@ -137,6 +137,21 @@ class OutboxState:
         self._changed()
         self._schedule()
 
+    def cancel_queued(self, message_id: str) -> bool:
+        """Drop a message still waiting in the outbox: it is never sent; return whether it was.
+
+        False for a message a request may be carrying right now: in flight, or
+        due while a retry round runs (the round picked its messages before its
+        first request).
+        """
+        queued = self.queue.get(message_id)
+        if queued is None or queued.in_flight:
+            return False
+        if self._processing.locked() and queued.next_attempt <= Clock.mono():
+            return False
+        self._drop([queued])
+        return True
+
     def _keep(self, batch: list[QueuedMessage], reason: str) -> None:
         """Put messages back in the outbox for a later retry (they expire at max age)."""
         if not batch:

@@ -49,7 +49,7 @@ async def test_diagnostics(
     assert last["recipient"] == "**REDACTED**"
     assert last["message_id"] in simulator.state.messages
     assert diagnostics == snapshot(
-        exclude=props("message_id", "sent_at", "done_at", "url", "base_url")
+        exclude=props("message_id", "sent_at", "done_at", "url", "base_url", "key")
     )
 
 

@@ -85,24 +85,6 @@ async def test_infobip_number_context(
     assert request.json == {"to": [ALICE.lstrip("+")]}
 
 
-@pytest.mark.parametrize(
-    ("number", "valid"),
-    [(UNKNOWN, False), (ABSENT, True)],
-)
-async def test_infobip_unreachable_numbers(
-    hass: HomeAssistant,
-    simulator: RunningSimulator,
-    make_entry: MakeEntry,
-    number: str,
-    valid: bool,
-) -> None:
-    """Undeliverable (permanent): not valid; absent (temporary): valid, not reachable now."""
-    entry = await make_entry("infobip")
-    response = await lookup(hass, entry, number)
-    assert response["valid"] is valid
-    assert response["reachable"] is False
-
-
 async def test_infobip_has_no_free_check(
     hass: HomeAssistant, simulator: RunningSimulator, make_entry: MakeEntry
 ) -> None:
@@ -164,19 +146,18 @@ async def test_sms365_ported_number(
     assert (ported["mnc"], ported["network"]) != (original["mnc"], original["network"])
 
 
-@pytest.mark.parametrize(
-    ("number", "valid"),
-    [(UNKNOWN, False), (ABSENT, True)],
-)
-async def test_sms365_unreachable_numbers(
+@pytest.mark.parametrize("provider", ["infobip", "sms365"])
+@pytest.mark.parametrize(("number", "valid"), [(UNKNOWN, False), (ABSENT, True)])
+async def test_unreachable_numbers(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     make_entry: MakeEntry,
+    provider: str,
     number: str,
     valid: bool,
 ) -> None:
-    """Unknown subscriber: not valid; absent subscriber: valid, not reachable now."""
-    entry = await make_entry("sms365")
+    """Unknown subscriber (permanent): not valid; absent (temporary): valid, not reachable now."""
+    entry = await make_entry(provider)
     response = await lookup(hass, entry, number)
     assert response["valid"] is valid
     assert response["reachable"] is False

@@ -105,6 +105,7 @@ async def async_get_config_entry_diagnostics(
         },
         "account": account,
         "outbox": data.outbox.summary(),
+        "usage": data.usage.summary(),
         "delivery_reports": {
             "mode": data.tracker.mode,
             "pending": len(data.tracker.pending),

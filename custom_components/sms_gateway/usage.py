@@ -260,6 +260,17 @@ class AccountUsage:
         for minute in [m for m in self._minutes if m <= oldest]:
             del self._minutes[minute]
 
+    def summary(self) -> dict[str, Any]:
+        """Return the counters and the limits (diagnostics: counts only)."""
+        return {
+            "today": self.today.as_stored(),
+            "month": self.month.as_stored(),
+            "currency": self.currency,
+            "limits": dict(self.limits),
+            "used": {window: self.used(window) for window in WINDOWS},
+            "notices": sorted(self._notices),
+        }
+
     def used(self, window: str, now: float | None = None) -> int:
         """Return the segments taken within the last hour or day."""
         now = dt_util.utcnow().timestamp() if now is None else now
@@ -319,14 +330,7 @@ class AccountUsage:
         @callback
         def clear(_now: datetime | None = None) -> None:
             self._notices.pop(window, None)
-            async_show_issue(
-                self.hass,
-                limit_issue_id(self.entry_id, window),
-                show=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=f"spending_limit_{window}",
-                placeholders={},
-            )
+            ir.async_delete_issue(self.hass, DOMAIN, limit_issue_id(self.entry_id, window))
             self._changed()
 
         if delay <= 0:
